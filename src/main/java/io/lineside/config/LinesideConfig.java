@@ -1,0 +1,173 @@
+package io.lineside.config;
+
+import io.quarkus.runtime.configuration.MemorySize;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
+
+/**
+ * The one typed view of lineside's configuration. Nothing else reads properties.
+ * Every property is documented in the README's configuration table.
+ */
+@ConfigMapping(prefix = "lineside")
+public interface LinesideConfig {
+
+    Model model();
+
+    /** Overrides the threshold stored in the model's metadata. */
+    OptionalDouble threshold();
+
+    Limits limits();
+
+    Journal journal();
+
+    Folder folder();
+
+    Camera camera();
+
+    Retention retention();
+
+    Api api();
+
+    Calibration calibration();
+
+    interface Model {
+        /** ONNX model bundle; unset = the embedded default model. */
+        Optional<Path> path();
+
+        /** ONNX Runtime intra-op threads; unset = the CPUs this process may use. */
+        OptionalInt threads();
+
+        /** Inferences in flight at once, each with its own reused buffer set; unset = threads. */
+        OptionalInt concurrency();
+
+        /** How often the model file is checked for replacement (hot swap). */
+        @WithName("watch-interval")
+        @WithDefault("2s")
+        Duration watchInterval();
+    }
+
+    interface Limits {
+        /** Largest image accepted, in bytes, checked before decoding. */
+        @WithName("max-bytes")
+        @WithDefault("32M")
+        MemorySize maxBytes();
+
+        /** Largest image accepted, in pixels, read from the header before decoding. */
+        @WithName("max-pixels")
+        @WithDefault("40000000")
+        long maxPixels();
+    }
+
+    interface Journal {
+        @WithDefault("./data/journal")
+        Path path();
+
+        /** Rotate the current journal file when it grows past this size (it also rotates daily). */
+        @WithName("max-file-size")
+        @WithDefault("64M")
+        MemorySize maxFileSize();
+
+        /** Journal files older than this many days are deleted; 0 keeps them forever. */
+        @WithName("retention-days")
+        @WithDefault("0")
+        int retentionDays();
+    }
+
+    interface Folder {
+        @WithDefault("true")
+        boolean enabled();
+
+        @WithDefault("./inbox")
+        Path path();
+
+        @WithDefault("./archive")
+        Path archive();
+
+        @WithName("poll-interval")
+        @WithDefault("250ms")
+        Duration pollInterval();
+
+        @WithDefault("500ms")
+        Duration settle();
+
+        @WithDefault("false")
+        boolean recursive();
+
+        @WithName("on-done")
+        @WithDefault("move")
+        OnDone onDone();
+
+        enum OnDone { MOVE, DELETE }
+    }
+
+    interface Camera {
+        /** Snapshot URL; unset = camera source disabled. */
+        Optional<URI> url();
+
+        @WithDefault("camera")
+        String name();
+
+        @WithDefault("1s")
+        Duration interval();
+
+        @WithDefault("2s")
+        Duration timeout();
+
+        Optional<String> username();
+
+        Optional<String> password();
+
+        @WithName("skip-unchanged")
+        @WithDefault("true")
+        boolean skipUnchanged();
+
+        @WithName("max-bytes")
+        @WithDefault("16M")
+        MemorySize maxBytes();
+
+        /** Longest wait between retries while the camera is failing. */
+        @WithName("max-backoff")
+        @WithDefault("30s")
+        Duration maxBackoff();
+    }
+
+    interface Retention {
+        /** How many recent inspections keep their image and heatmap. */
+        @WithDefault("1000")
+        int images();
+
+        /** Disk budget for kept images and heatmaps. */
+        @WithName("max-disk")
+        @WithDefault("512M")
+        MemorySize maxDisk();
+
+        /** Where kept images and heatmaps live. */
+        @WithDefault("./data/images")
+        Path path();
+    }
+
+    interface Api {
+        /** API keys allowed to change state; none = state-changing endpoints disabled. */
+        Optional<List<String>> keys();
+    }
+
+    interface Calibration {
+        /** Folders of good images named in calibration requests must lie under this root. */
+        @WithDefault("./data/calibration")
+        Path root();
+
+        /** Where an applied threshold is persisted so it survives restarts. */
+        @WithName("state-file")
+        @WithDefault("./data/threshold.json")
+        Path stateFile();
+    }
+}
