@@ -35,7 +35,8 @@ public class OpsEndpointsTest {
                 .body("checks.name", hasItem("model"))
                 .body("checks.find { it.name == 'model' }.data.sha256", equalTo(sha256))
                 .body("checks.find { it.name == 'model' }.data.warmUp", equalTo("passed"));
-        given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+        given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"))
+                .body("checks.find { it.name == 'inference' }.status", equalTo("UP"));
     }
 
     @Test
