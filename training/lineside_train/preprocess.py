@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from . import png16
 from .errors import UnsupportedImage, UserError
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp")
@@ -30,6 +31,11 @@ def decode(path: str | os.PathLike) -> np.ndarray:
     alpha is dropped (colour samples used as they are); CMYK is refused.
     """
     try:
+        with open(path, "rb") as fh:
+            head = fh.read(33)
+        if png16.needs_own_decoder(head):
+            with open(path, "rb") as fh:
+                return png16.decode16(fh.read(), str(path))
         with Image.open(path) as im:
             im.load()
             return _samples(im, str(path))

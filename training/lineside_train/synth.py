@@ -75,13 +75,13 @@ def render_part(size: int, rng: np.random.Generator, defects: list[str] | None =
     vane_half_width = 0.09 * radius
     vane_d = np.abs(ang) * dist - vane_half_width
     vane = _step(vane_d, soft) * _step(dist - (R_FLANGE + 0.02) * radius, soft) * _step(R_HUB * radius - dist, soft)
-    vane_level = 0.62 + 0.06 * np.sign(ang)  # lit side and shadow side
+    vane_level = 0.52 + 0.03 * np.sign(ang)  # low relief: lit side and shadow side
     level = level * (1 - vane) + vane_level * vane
     hub = _step(dist - R_HUB * radius, soft)
     level = level * (1 - hub) + (0.60 - 0.10 * rn) * hub
     # A dark groove at the flange edge, typical of the casting's step.
     groove = np.exp(-((dist - R_FLANGE * radius) / (0.012 * s)) ** 2)
-    level = level - 0.10 * groove * (1 - vane)
+    level = level - 0.06 * groove * (1 - vane)
     bore = _step(dist - R_HOLE * radius, soft)
     part_mask = part * (1 - bore)
 

@@ -106,3 +106,51 @@ def test_folder_errors_are_clear(tmp_path):
         P.list_images(tmp_path / "nope", "good")
     with pytest.raises(UserError, match="holds no images"):
         P.list_images(tmp_path, "good")
+
+
+def _png16(path, arr, ctype):
+    """Write a 16-bit PNG with mixed filter types (Pillow cannot write 16-bit colour)."""
+    import struct
+    import zlib
+
+    h, w, ch = arr.shape
+    raw = bytearray()
+    bpp = 2 * ch
+    prev = np.zeros(w * bpp, dtype=np.int32)
+    for y in range(h):
+        line = arr[y].astype(">u2").tobytes()
+        cur = np.frombuffer(line, dtype=np.uint8).astype(np.int32)
+        f = y % 5
+        left = np.concatenate([np.zeros(bpp, np.int32), cur[:-bpp]])
+        upleft = np.concatenate([np.zeros(bpp, np.int32), prev[:-bpp]])
+        if f == 0:
+            enc = cur
+        elif f == 1:
+            enc = cur - left
+        elif f == 2:
+            enc = cur - prev
+        elif f == 3:
+            enc = cur - ((left + prev) >> 1)
+        else:
+            p = left + prev - upleft
+            pa, pb, pc = np.abs(p - left), np.abs(p - prev), np.abs(p - upleft)
+            enc = cur - np.where((pa <= pb) & (pa <= pc), left, np.where(pb <= pc, prev, upleft))
+        raw += bytes([f]) + bytes((enc & 0xFF).astype(np.uint8))
+        prev = cur
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, ctype, 0, 0, 0))
+    png += chunk(b"IDAT", zlib.compress(bytes(raw))) + chunk(b"IEND", b"")
+    path.write_bytes(png)
+
+
+@pytest.mark.parametrize("ctype,ch", [(2, 3), (6, 4), (4, 2)])
+def test_decode_16bit_colour_png_keeps_16_bits(tmp_path, ctype, ch):
+    rng = np.random.default_rng(ctype)
+    arr = rng.integers(0, 65536, size=(7, 9, ch), dtype=np.uint16)
+    _png16(tmp_path / "c16.png", arr, ctype)
+    got = P.decode(tmp_path / "c16.png")
+    colour = arr[:, :, :1] if ch in (1, 2) else arr[:, :, :3]
+    np.testing.assert_allclose(got, colour / 65535.0, atol=1e-7)
