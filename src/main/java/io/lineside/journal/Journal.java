@@ -518,6 +518,15 @@ public final class Journal implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------------ reading
 
+    /** A record's JSON exactly as its journal line holds it (so its sha256 is what the next record links to). */
+    public static byte[] toJson(JournalRecord record) {
+        try {
+            return MAPPER.writeValueAsBytes(record);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     static JournalRecord parse(byte[] line) {
         try {
             return MAPPER.readValue(line, JournalRecord.class);

@@ -108,7 +108,7 @@ public final class JournalVerifier {
         if (!node.isObject()) {
             return "a JSON object";
         }
-        for (String f : new String[] {"id", "time", "source", "name", "imageSha256", "prevSha256"}) {
+        for (String f : new String[] {"id", "time", "source", "name", "prevSha256"}) {
             if (!node.hasNonNull(f)) {
                 return "field " + f;
             }
