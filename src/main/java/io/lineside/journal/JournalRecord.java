@@ -43,7 +43,7 @@ public record JournalRecord(
         Timings timingsMs,
         String prevSha256) {
 
-    public boolean isRejected() {
+    public boolean wasRejected() {
         return Boolean.TRUE.equals(rejected);
     }
 

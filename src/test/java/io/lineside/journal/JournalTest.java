@@ -76,7 +76,7 @@ class JournalTest {
             assertEquals("GOOD", first.verdict());
             assertEquals(MODEL.sha256(), first.modelSha256());
             assertEquals(0.05, first.threshold());
-            assertTrue(second.isRejected());
+            assertTrue(second.wasRejected());
             assertEquals("corrupt", second.reason());
             assertEquals("JPEG ends early", second.detail());
             assertNull(second.verdict());
@@ -84,6 +84,7 @@ class JournalTest {
 
             List<String> lines = Files.readAllLines(journalFiles().get(0));
             assertEquals(3, lines.size());
+            assertFalse(lines.get(0).contains("rejected"), "an inspection carries no rejected field: " + lines.get(0));
             assertTrue(lines.get(0).startsWith("{\"id\":\"id-1\",\"time\":\"2026-11-28T10:00:00Z\""), lines.get(0));
             assertEquals(sha(lines.get(0)), second.prevSha256());
             assertEquals(sha(lines.get(1)), third.prevSha256());

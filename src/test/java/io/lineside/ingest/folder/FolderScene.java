@@ -72,11 +72,18 @@ final class FolderScene {
         if (!Files.exists(archive)) {
             return List.of();
         }
-        try (Stream<Path> s = Files.walk(archive)) {
-            return s.filter(Files::isRegularFile)
-                    .filter(p -> !p.getFileName().toString().endsWith(".json"))
-                    .filter(p -> !p.getFileName().toString().startsWith("."))
-                    .map(archive::relativize).sorted().toList();
+        for (int attempt = 0; ; attempt++) {
+            try (Stream<Path> s = Files.walk(archive)) {
+                return s.filter(Files::isRegularFile)
+                        .filter(p -> !p.getFileName().toString().endsWith(".json"))
+                        .filter(p -> !p.getFileName().toString().startsWith("."))
+                        .map(archive::relativize).sorted().toList();
+            } catch (java.io.UncheckedIOException e) {
+                // a temporary file of the running appliance vanished mid-walk: look again
+                if (attempt > 20) {
+                    throw e.getCause();
+                }
+            }
         }
     }
 

@@ -50,6 +50,7 @@ final class PackagedApp implements AutoCloseable {
         cmd.add("-jar");
         cmd.add(jar().toAbsolutePath().toString());
         Files.createDirectories(log.getParent());
+        long logStart = Files.exists(log) ? Files.size(log) : 0; // a restart appends to the same log
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
@@ -59,7 +60,8 @@ final class PackagedApp implements AutoCloseable {
                 throw new IllegalStateException("app exited with " + p.exitValue() + ":\n" + tail(log));
             }
             if (port < 0) {
-                Matcher m = LISTENING.matcher(Files.readString(log));
+                String text = Files.readString(log);
+                Matcher m = LISTENING.matcher(text.substring((int) Math.min(logStart, text.length())));
                 while (m.find()) {
                     port = Integer.parseInt(m.group(1)); // the last start in this log
                 }
