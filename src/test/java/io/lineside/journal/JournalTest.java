@@ -296,6 +296,35 @@ class JournalTest {
         }
     }
 
+    @Test
+    void aFailedWriteGivesAnErrorLeavesNoRecordAndRecovers() throws IOException {
+        Path jdir = dir.resolve("j");
+        try (Journal j = Journal.open(jdir, 64 << 20, 0, clock)) {
+            j.append(inspection(1));
+            // The next append must start a new file (new day) in a directory that is no longer there.
+            clock.advance(Duration.ofDays(1));
+            Path moved = dir.resolve("j-away");
+            Files.move(jdir, moved);
+            Files.writeString(jdir, "not a directory");
+
+            JournalUnavailableException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    JournalUnavailableException.class, () -> j.append(inspection(2)));
+            assertTrue(e.getMessage().startsWith("journal unavailable"), e.getMessage());
+            assertNotNull(j.failure());
+            assertNotNull(j.probeRecovery(), "still not writable");
+
+            Files.delete(jdir);
+            Files.move(moved, jdir);
+            assertNull(j.probeRecovery(), "writable again");
+            assertNull(j.failure());
+            j.append(inspection(3));
+            VerifyReport report = j.verify();
+            assertTrue(report.ok(), report.toString());
+            assertEquals(2, report.records());
+            assertTrue(j.findById("id-2").isEmpty(), "the failed outcome left no record");
+        }
+    }
+
     private void writeRecords(int n) throws IOException {
         try (Journal j = open(64 << 20, 0)) {
             for (int i = 0; i < n; i++) {

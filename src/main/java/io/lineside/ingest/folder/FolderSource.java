@@ -185,6 +185,19 @@ public class FolderSource {
         return inbox;
     }
 
+    Path archiveRoot() {
+        return archive.root();
+    }
+
+    /** True when no claimed file is waiting in the work area (for tests and diagnostics). */
+    boolean backlogIsClaimedEmpty() {
+        try {
+            return work.list(1).isEmpty();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     double oldestAgeSeconds() {
         long oldest = oldestMtimeMillis;
         return oldest == 0 ? 0 : Math.max(0, (System.currentTimeMillis() - oldest) / 1000.0);

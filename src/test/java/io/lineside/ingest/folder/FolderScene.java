@@ -35,8 +35,14 @@ final class FolderScene {
         journal = root.resolve("journal");
     }
 
-    Map<String, String> properties() {
+    Map<String, String> properties() throws IOException {
         Map<String, String> p = new LinkedHashMap<>();
+        if (!Files.exists(EMBEDDED_MODEL)) {
+            // Before the trainer's default model is in the tree: a small contract-valid model built in-test.
+            Path model = root.resolve("model.onnx");
+            Files.write(model, io.lineside.model.OnnxModelBuilder.valid(1, 64, 64).build());
+            p.put("lineside.model.path", model.toString());
+        }
         p.put("lineside.folder.path", inbox.toString());
         p.put("lineside.folder.archive", archive.toString());
         p.put("lineside.journal.path", journal.toString());
@@ -49,10 +55,15 @@ final class FolderScene {
         return root.resolve("app.log");
     }
 
-    /** The sample images shipped with the appliance (good and defective parts). */
+    static final Path EMBEDDED_MODEL = Path.of("src", "main", "resources", "lineside", "default-model.onnx");
+
+    /** The sample images shipped with the appliance (good and defective parts); drawn parts until they exist. */
     static List<byte[]> samples() throws IOException {
         Path dir = Path.of("src", "main", "resources", "samples");
         List<byte[]> out = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return drawnParts();
+        }
         try (Stream<Path> s = Files.list(dir)) {
             for (Path p : s.sorted().toList()) {
                 String n = p.getFileName().toString().toLowerCase();
@@ -63,6 +74,31 @@ final class FolderScene {
         }
         if (out.isEmpty()) {
             throw new IllegalStateException("no sample images in " + dir.toAbsolutePath());
+        }
+        return out;
+    }
+
+    /** Gray ring-shaped parts, two of them with a dark blow hole, as PNG. */
+    static List<byte[]> drawnParts() throws IOException {
+        List<byte[]> out = new ArrayList<>();
+        for (int k = 0; k < 4; k++) {
+            java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(128, 128,
+                    java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+            java.awt.Graphics2D g = img.createGraphics();
+            g.setColor(new java.awt.Color(40, 40, 40));
+            g.fillRect(0, 0, 128, 128);
+            g.setColor(new java.awt.Color(180, 180, 180));
+            g.fillOval(20 + k, 20, 88, 88);
+            g.setColor(new java.awt.Color(40, 40, 40));
+            g.fillOval(50, 50, 28, 28);
+            if (k >= 2) {
+                g.setColor(java.awt.Color.BLACK);
+                g.fillOval(30, 60, 10, 10);
+            }
+            g.dispose();
+            java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+            javax.imageio.ImageIO.write(img, "png", png);
+            out.add(png.toByteArray());
         }
         return out;
     }
