@@ -456,6 +456,7 @@ public final class Journal implements AutoCloseable {
     // ------------------------------------------------------------------------------------------ anchor
 
     /** The chain's starting point after retention: {@code lastSha256} of the newest retired record. */
+    @io.quarkus.runtime.annotations.RegisterForReflection
     record Anchor(String retiredThrough, String lastSha256, Instant retiredAt) {
     }
 

@@ -1,6 +1,8 @@
 package io.lineside.journal;
 
 import io.lineside.config.LinesideConfig;
+import io.lineside.inspection.Timings;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -14,6 +16,8 @@ import java.time.Clock;
 
 /** Opens the journal from {@code lineside.journal.*} at start-up (repairing a torn tail first) and closes it at shutdown. */
 @ApplicationScoped
+// The journal's own ObjectMapper writes Timings inside each record; native images need it registered.
+@RegisterForReflection(targets = Timings.class)
 public class JournalProducer {
 
     @Produces

@@ -36,6 +36,7 @@ final class WorkArea {
     }
 
     /** Where an inspected file goes: {@code destination} relative to the archive (null: delete), and its record. */
+    @io.quarkus.runtime.annotations.RegisterForReflection
     record Plan(String destination, String recordJson) {
     }
 
