@@ -101,6 +101,13 @@ public class FolderSource {
     private volatile long oldestMtimeMillis;
     private volatile long unreadable;
     private long lastCensusNanos;
+    private final Set<String> claimFailuresLogged = java.util.Collections.newSetFromMap(
+            new java.util.LinkedHashMap<>(64, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                    return size() > 1000;
+                }
+            });
 
     void start(@Observes StartupEvent event) {
         LinesideConfig.Folder c = config.folder();
@@ -332,7 +339,10 @@ public class FolderSource {
                     dirs.add(source.getParent());
                 });
             } catch (IOException e) {
-                LOG.warnf("cannot claim %s (left in place, retried): %s", source, describe(e));
+                // Said once per file (it is retried every pass and would flood the log otherwise).
+                if (claimFailuresLogged.add(rel)) {
+                    LOG.warnf("cannot claim %s (left in place, retried): %s", source, describe(e));
+                }
             }
         }
         if (!claims.isEmpty()) {
