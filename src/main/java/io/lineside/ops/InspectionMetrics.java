@@ -10,9 +10,11 @@ import io.lineside.model.ActiveModel;
 import io.lineside.model.LoadedModel;
 import io.lineside.model.ModelActivated;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.prometheus.PrometheusMeterRegistry;
+import io.prometheus.client.Histogram;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.StartupEvent;
@@ -57,7 +59,12 @@ public class InspectionMetrics {
     @Inject
     ActiveModel activeModel;
 
-    private DistributionSummary scores;
+    /**
+     * A Prometheus histogram, not a Micrometer DistributionSummary: Micrometer's fixed-boundary
+     * histogram rounds every recorded value up to a whole number (Math.ceil to long) before picking
+     * its bucket, so scores below 1 all land in le="1.0" and the score quantiles are meaningless.
+     */
+    private Histogram scores;
     private final Timer[] phaseTimers = new Timer[PHASES.length];
     private Gauge modelInfo;
 
@@ -75,10 +82,9 @@ public class InspectionMetrics {
         if (scores != null) {
             return;
         }
-        scores = DistributionSummary.builder("lineside.anomaly.score")
-                .description("Anomaly scores of inspected images (the model's score function)")
-                .serviceLevelObjectives(SCORE_BUCKETS)
-                .register(registry);
+        scores = Histogram.build("lineside_anomaly_score", "Anomaly scores of inspected images (the model's score function)")
+                .buckets(SCORE_BUCKETS)
+                .register(prometheusRegistry(registry).getPrometheusRegistry());
         for (int i = 0; i < PHASES.length; i++) {
             phaseTimers[i] = Timer.builder("lineside.inspection")
                     .description("Wall time of each inspection phase")
@@ -97,7 +103,7 @@ public class InspectionMetrics {
         ensureMeters();
         if (outcome instanceof Inspection inspection) {
             inspections(inspection.source(), inspection.verdict()).increment();
-            scores.record(inspection.score());
+            scores.observe(inspection.score());
             Timings t = inspection.timings();
             record(0, t.decode());
             record(1, t.preprocess());
@@ -121,6 +127,21 @@ public class InspectionMetrics {
                 .tags(Tags.of("name", identity.name(), "version", identity.version(), "sha256", identity.sha256()))
                 .strongReference(true)
                 .register(registry);
+    }
+
+    /** The Prometheus registry that serves /q/metrics (Quarkus may hand out a composite). */
+    static PrometheusMeterRegistry prometheusRegistry(MeterRegistry registry) {
+        if (registry instanceof PrometheusMeterRegistry prometheus) {
+            return prometheus;
+        }
+        if (registry instanceof CompositeMeterRegistry composite) {
+            for (MeterRegistry member : composite.getRegistries()) {
+                if (member instanceof PrometheusMeterRegistry prometheus) {
+                    return prometheus;
+                }
+            }
+        }
+        throw new IllegalStateException("no Prometheus meter registry: lineside_anomaly_score needs quarkus-micrometer-registry-prometheus");
     }
 
     private Counter inspections(String source, Verdict verdict) {

@@ -63,7 +63,7 @@ class PrometheusRulesTest {
         }
         assertTrue(records.keySet().containsAll(Set.of("lineside:defect_rate:5m", "lineside:defect_rate:1h",
                 "lineside:anomaly_score:p50_5m", "lineside:anomaly_score:p99_5m")), records.keySet().toString());
-        assertTrue(records.get("lineside:defect_rate:5m").contains("lineside_inspections_total{verdict=\"DEFECT\"}"));
+        assertTrue(records.get("lineside:defect_rate:5m").contains("lineside_inspections_total{verdict=\"defect\"}"));
         assertTrue(records.get("lineside:anomaly_score:p99_5m").contains("lineside_anomaly_score_bucket"));
         assertTrue(alerts.containsAll(Set.of("LinesideDefectRateSpike", "LinesideScoreDrift",
                 "LinesideFolderBacklogGrowing", "LinesideCameraDown", "LinesideNoInspections",
