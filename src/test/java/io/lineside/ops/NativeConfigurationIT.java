@@ -70,14 +70,45 @@ class NativeConfigurationIT {
         }
     }
 
-    @Test
-    void onnxRuntimeIsInitialisedAtRunTime() throws IOException {
+    static Set<String> runtimeInitialized() throws IOException {
         List<String> args = Arrays.asList(Files.readString(sources.resolve("native-image.args")).split("\\s+"));
-        boolean runtime = args.stream()
+        return args.stream()
                 .filter(a -> a.startsWith("--initialize-at-run-time="))
                 .flatMap(a -> Arrays.stream(a.substring(a.indexOf('=') + 1).split("\\\\?,")))
-                .anyMatch("ai.onnxruntime"::equals);
-        assertTrue(runtime, "native-image.args lacks --initialize-at-run-time=ai.onnxruntime: " + args);
+                .collect(java.util.stream.Collectors.toSet());
+    }
+
+    @Test
+    void onnxRuntimeIsInitialisedAtRunTime() throws IOException {
+        assertTrue(runtimeInitialized().contains("ai.onnxruntime"),
+                "native-image.args lacks --initialize-at-run-time=ai.onnxruntime: " + runtimeInitialized());
+    }
+
+    /**
+     * An application class whose static fields hold a Random (its seed would be frozen into the
+     * image) or an ONNX Runtime object (native state) must be initialised at run time.
+     */
+    @Test
+    void applicationClassesWithRandomOrOnnxStateInStaticFieldsAreInitialisedAtRunTime() throws Exception {
+        Set<String> runtime = runtimeInitialized();
+        Path classes = Tools.ROOT.resolve("target/classes");
+        List<String> offenders = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(classes)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".class")).toList()) {
+                String name = classes.relativize(file).toString().replace('/', '.').replaceAll("\\.class$", "");
+                Class<?> type = Class.forName(name, false, NativeConfigurationIT.class.getClassLoader());
+                for (java.lang.reflect.Field field : type.getDeclaredFields()) {
+                    Class<?> fieldType = field.getType();
+                    boolean risky = java.util.Random.class.isAssignableFrom(fieldType)
+                            || fieldType.getName().startsWith("ai.onnxruntime.");
+                    if (java.lang.reflect.Modifier.isStatic(field.getModifiers()) && risky
+                            && runtime.stream().noneMatch(r -> name.equals(r) || name.startsWith(r + "."))) {
+                        offenders.add(name + "." + field.getName());
+                    }
+                }
+            }
+        }
+        assertTrue(offenders.isEmpty(), "initialise these at run time (quarkus.native.additional-build-args): " + offenders);
     }
 
     @Test
