@@ -1,5 +1,6 @@
 package io.lineside.ops;
 
+import io.lineside.config.LinesideConfig;
 import io.lineside.inspection.Inspection;
 import io.lineside.inspection.Outcome;
 import io.lineside.inspection.RejectReason;
@@ -23,6 +24,8 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
@@ -36,6 +39,7 @@ import java.util.concurrent.TimeUnit;
 public class InspectionMetrics {
     /** The source label of uploads; its series exist from start-up so rates and alerts work at once. */
     private static final String API_SOURCE = "api";
+    private static final String FOLDER_SOURCE = "folder";
 
     /**
      * Scores are small (std ~1e-2, mse ~1e-4, max-blur ~1e-1 on [0,1] images): buckets at 1, 2.5 and 5
@@ -57,6 +61,9 @@ public class InspectionMetrics {
     MeterRegistry registry;
 
     @Inject
+    LinesideConfig config;
+
+    @Inject
     ActiveModel activeModel;
 
     /**
@@ -70,12 +77,30 @@ public class InspectionMetrics {
 
     void onStart(@Observes StartupEvent event) {
         ensureMeters();
-        for (Verdict verdict : Verdict.values()) {
-            inspections(API_SOURCE, verdict);
+        for (String source : configuredSources()) {
+            for (Verdict verdict : Verdict.values()) {
+                inspections(source, verdict);
+            }
+            for (RejectReason reason : RejectReason.values()) {
+                rejections(source, reason);
+            }
         }
-        for (RejectReason reason : RejectReason.values()) {
-            rejections(API_SOURCE, reason);
+    }
+
+    /**
+     * Every source that can deliver parts, so its series exist at zero from the first scrape:
+     * rate() and increase() only count what happens after a series' first sample, so a counter
+     * born at its first increment would lose that part (and skew the defect rate) after every restart.
+     */
+    List<String> configuredSources() {
+        List<String> sources = new ArrayList<>(List.of(API_SOURCE));
+        if (config.folder().enabled()) {
+            sources.add(FOLDER_SOURCE);
         }
+        if (config.camera().url().isPresent()) {
+            sources.add(config.camera().name());
+        }
+        return sources;
     }
 
     private synchronized void ensureMeters() {

@@ -64,17 +64,21 @@ class MetricsEndToEndIT {
                 .with("lineside.calibration.median", String.valueOf(CALIBRATION_MEDIAN))
                 .with("lineside.model.name", "metrics-e2e")
                 .build());
-        app = AppProcess.start(dir.resolve("app"), Map.of(
+        Path data = dir.resolve("app");
+        app = AppProcess.start(data, Map.of(
                 "lineside.model.path", model.toString(),
                 "lineside.model.threads", "1",
-                "lineside.folder.enabled", "false"));
+                "lineside.folder.enabled", "true",
+                "lineside.folder.path", data.resolve("inbox").toString(),
+                "lineside.folder.archive", data.resolve("archive").toString(),
+                "lineside.journal.path", data.resolve("journal").toString()));
         prometheus = PrometheusServer.start(dir.resolve("prometheus"), "127.0.0.1:" + app.port,
                 Manifests.RULES);
 
-        // Prometheus must hold a sample of the counters at zero before the first part arrives.
+        // Prometheus must hold a sample of the counters at zero before the first part arrives: the
+        // appliance registers them at start-up for every configured source (api, folder).
         awaitPrometheus("first scrape of the zeroed counters", () ->
-                prometheus.query("lineside_inspections_total{job=\"lineside\",source=\"api\",verdict=\"defect\"} == 0").size() == 1
-                        && prometheus.query("lineside_inspections_total{job=\"lineside\",source=\"api\",verdict=\"good\"} == 0").size() == 1);
+                prometheus.query("lineside_inspections_total{job=\"lineside\",source=~\"api|folder\",verdict=~\"good|defect\"} == 0").size() == 4);
 
         // Known parts in a shuffled order, plus inputs that are rejected and must not count as parts.
         List<Boolean> parts = new ArrayList<>();
