@@ -44,8 +44,14 @@ public final class ImageStore {
     public record Entry(String id, Instant time, Verdict verdict, long bytes) {
     }
 
-    /** A kept inspection's residual map and the scale it is shown with. */
+    /**
+     * A kept inspection's residual map and the scale it is shown with; both null until the map is
+     * attached (good parts get theirs when first asked for).
+     */
     public record Kept(Entry entry, ResidualMap map, HeatScale scale) {
+        public boolean hasMap() {
+            return map != null;
+        }
     }
 
     private final Path dir;
@@ -78,6 +84,7 @@ public final class ImageStore {
     /**
      * Keeps one inspection's image and residual map, then evicts what the budgets no longer allow
      * (possibly this very inspection when the budget is zero or it alone exceeds the disk budget).
+     * {@code map} and {@code scale} may be null: see {@link #attach}.
      */
     public void put(String id, Instant time, Verdict verdict, byte[] image, ResidualMap map, HeatScale scale) {
         if (!isStorableId(id)) {
@@ -111,6 +118,36 @@ public final class ImageStore {
             victims = chooseVictims();
         }
         victims.forEach(this::deleteQuietly);
+    }
+
+    /** Adds the residual map to a kept inspection; false when it is no longer kept. */
+    public boolean attach(String id, ResidualMap map, HeatScale scale) {
+        Entry entry;
+        synchronized (this) {
+            entry = entries.get(id);
+        }
+        if (entry == null) {
+            return false;
+        }
+        byte[] meta = encodeMeta(id, entry.time(), entry.verdict(), map, scale);
+        List<String> victims;
+        synchronized (this) {
+            if (!entries.containsKey(id)) {
+                return false;
+            }
+            try {
+                long oldMeta = Files.size(dir.resolve(id + META_SUFFIX));
+                writeAtomically(dir.resolve(id + META_SUFFIX), meta);
+                Entry grown = new Entry(id, entry.time(), entry.verdict(), entry.bytes() - oldMeta + meta.length);
+                entries.put(id, grown); // same key: keeps its place in arrival order
+                totalBytes += grown.bytes() - entry.bytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot attach residual map to " + id + ": " + e.getMessage(), e);
+            }
+            victims = chooseVictims();
+        }
+        victims.forEach(this::deleteQuietly);
+        return contains(id);
     }
 
     public synchronized boolean contains(String id) {
@@ -277,19 +314,21 @@ public final class ImageStore {
     }
 
     private static byte[] encodeMeta(String id, Instant time, Verdict verdict, ResidualMap map, HeatScale scale) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + map.values().length * 4);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + (map == null ? 0 : map.values().length * 4));
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeInt(MAGIC);
             out.writeByte(1); // format version
             out.writeUTF(id);
             out.writeLong(time.toEpochMilli());
             out.writeByte(verdict.ordinal());
-            out.writeDouble(scale.max());
-            out.writeDouble(scale.threshold());
-            out.writeInt(map.width());
-            out.writeInt(map.height());
-            for (float v : map.values()) {
-                out.writeFloat(v);
+            out.writeDouble(scale == null ? Double.NaN : scale.max());
+            out.writeDouble(scale == null ? Double.NaN : scale.threshold());
+            out.writeInt(map == null ? 0 : map.width());
+            out.writeInt(map == null ? 0 : map.height());
+            if (map != null) {
+                for (float v : map.values()) {
+                    out.writeFloat(v);
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -305,9 +344,14 @@ public final class ImageStore {
             in.readUTF();
             Instant time = Instant.ofEpochMilli(in.readLong());
             Verdict verdict = Verdict.values()[in.readByte()];
-            HeatScale scale = new HeatScale(in.readDouble(), in.readDouble());
+            double max = in.readDouble();
+            double threshold = in.readDouble();
             int w = in.readInt();
             int h = in.readInt();
+            if (w == 0 && h == 0) {
+                return new Decoded(time, verdict, null, null);
+            }
+            HeatScale scale = new HeatScale(max, threshold);
             if (w <= 0 || h <= 0 || (long) w * h * 4 > meta.length) {
                 throw new IOException("residual map size " + w + "x" + h + " does not fit the file");
             }

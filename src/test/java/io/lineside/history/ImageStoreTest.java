@@ -46,6 +46,21 @@ class ImageStoreTest {
     }
 
     @Test
+    void mapCanBeAttachedLaterAndCountsAgainstTheDiskBudget() {
+        ImageStore store = new ImageStore(dir, 10, 1 << 20);
+        store.put("g1", T0, Verdict.GOOD, new byte[100], null, null);
+        assertFalse(store.kept("g1").orElseThrow().hasMap());
+        long before = store.totalBytes();
+        assertTrue(store.attach("g1", MAP, SCALE));
+        assertTrue(store.kept("g1").orElseThrow().hasMap());
+        assertEquals(before + 16, store.totalBytes(), "four floats more");
+        assertEquals(store.totalBytes(), dirBytes());
+        assertFalse(store.attach("gone", MAP, SCALE));
+        ImageStore again = new ImageStore(dir, 10, 1 << 20);
+        assertArrayEquals(MAP.values(), again.kept("g1").orElseThrow().map().values());
+    }
+
+    @Test
     void countBudgetEvictsOldestGoodFirstAndKeepsDefects() {
         ImageStore store = new ImageStore(dir, 8, 1 << 20);
         put(store, "d0", 0, Verdict.DEFECT, 10);
