@@ -37,7 +37,8 @@
       $('model-name').title = 'sha256 ' + (m.sha256 ?? m.model?.sha256 ?? '?');
       threshold = typeof m.threshold === 'number' ? m.threshold : threshold;
       $('model-threshold').textContent = fmtScore(threshold);
-      $('model-score').textContent = m.score ?? m.scoreFunction ?? '?';
+      const score = typeof m.score === 'object' && m.score ? m.score.function : m.score;
+      $('model-score').textContent = score ?? '?';
       stripDirty = true; requestFrame();
     } catch (e) {
       $('model-name').textContent = 'unavailable';
@@ -122,6 +123,7 @@
       thumbs.unobserve(li);
       const box = li.querySelector('.thumb');
       if (li.dataset.verdict === 'REJECTED') { box.textContent = li.dataset.reason || 'rejected'; continue; }
+      if (li.dataset.kept === 'false') { box.textContent = 'image not kept'; continue; }
       const img = new Image();
       img.alt = li.dataset.verdict === 'DEFECT' ? 'heatmap' : 'part';
       img.decoding = 'async';
@@ -140,6 +142,7 @@
     li.dataset.id = e.id;
     li.dataset.verdict = verdictOf(e);
     if (e.reason) li.dataset.reason = e.reason;
+    li.dataset.kept = String(e.imageKept !== false);
     li.setAttribute('role', 'button');
     li.setAttribute('aria-label', `${verdictOf(e)} ${e.name ?? ''}`);
     const thumb = document.createElement('div');

@@ -20,8 +20,8 @@ public final class HeatmapRenderer {
         ImageIO.setUseCache(false);
     }
 
-    private static final double MIN_ALPHA = 0.20;
-    private static final double MAX_ALPHA = 0.75;
+    static final double MIN_ALPHA = 0.20;
+    static final double MAX_ALPHA = 0.75;
 
     /** Decodes an image for display as 8-bit RGB; gray samples are read from the raster as they are. */
     public static BufferedImage decodeRgb(byte[] bytes) {

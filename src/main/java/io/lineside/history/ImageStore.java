@@ -41,7 +41,7 @@ public final class ImageStore {
     private static final String META_SUFFIX = ".res";
 
     /** What is known of a kept inspection without reading its files. */
-    public record Entry(String id, Instant time, Verdict verdict, long bytes) {
+    public record Entry(String id, Instant time, Verdict verdict, String modelSha256, double threshold, long bytes) {
     }
 
     /**
@@ -86,14 +86,15 @@ public final class ImageStore {
      * (possibly this very inspection when the budget is zero or it alone exceeds the disk budget).
      * {@code map} and {@code scale} may be null: see {@link #attach}.
      */
-    public void put(String id, Instant time, Verdict verdict, byte[] image, ResidualMap map, HeatScale scale) {
+    public void put(String id, Instant time, Verdict verdict, String modelSha256, double threshold, byte[] image,
+                    ResidualMap map, HeatScale scale) {
         if (!isStorableId(id)) {
             throw new IllegalArgumentException("inspection id not storable: " + id);
         }
         if (maxImages == 0) {
             return;
         }
-        byte[] meta = encodeMeta(id, time, verdict, map, scale);
+        byte[] meta = encodeMeta(id, time, verdict, modelSha256, threshold, map, scale);
         long size = (long) image.length + meta.length;
         if (size > maxBytes) {
             LOG.debugf("inspection %s (%d bytes) exceeds the image disk budget; not kept", id, size);
@@ -113,7 +114,7 @@ public final class ImageStore {
             if (old != null) {
                 totalBytes -= old.bytes();
             }
-            entries.put(id, new Entry(id, time, verdict, size));
+            entries.put(id, new Entry(id, time, verdict, modelSha256, threshold, size));
             totalBytes += size;
             victims = chooseVictims();
         }
@@ -129,7 +130,7 @@ public final class ImageStore {
         if (entry == null) {
             return false;
         }
-        byte[] meta = encodeMeta(id, entry.time(), entry.verdict(), map, scale);
+        byte[] meta = encodeMeta(id, entry.time(), entry.verdict(), entry.modelSha256(), entry.threshold(), map, scale);
         List<String> victims;
         synchronized (this) {
             if (!entries.containsKey(id)) {
@@ -138,7 +139,8 @@ public final class ImageStore {
             try {
                 long oldMeta = Files.size(dir.resolve(id + META_SUFFIX));
                 writeAtomically(dir.resolve(id + META_SUFFIX), meta);
-                Entry grown = new Entry(id, entry.time(), entry.verdict(), entry.bytes() - oldMeta + meta.length);
+                Entry grown = new Entry(id, entry.time(), entry.verdict(), entry.modelSha256(), entry.threshold(),
+                        entry.bytes() - oldMeta + meta.length);
                 entries.put(id, grown); // same key: keeps its place in arrival order
                 totalBytes += grown.bytes() - entry.bytes();
             } catch (IOException e) {
@@ -270,7 +272,7 @@ public final class ImageStore {
                 try {
                     byte[] meta = Files.readAllBytes(file);
                     Decoded d = decodeMeta(meta);
-                    found.add(new Entry(id, d.time, d.verdict, Files.size(image) + meta.length));
+                    found.add(new Entry(id, d.time, d.verdict, d.modelSha256, d.threshold, Files.size(image) + meta.length));
                 } catch (IOException | RuntimeException e) {
                     LOG.warnf("dropping unreadable kept inspection %s: %s", id, e.getMessage());
                     deleteQuietly(id);
@@ -310,10 +312,12 @@ public final class ImageStore {
         }
     }
 
-    private record Decoded(Instant time, Verdict verdict, ResidualMap map, HeatScale scale) {
+    private record Decoded(Instant time, Verdict verdict, String modelSha256, double threshold, ResidualMap map,
+                           HeatScale scale) {
     }
 
-    private static byte[] encodeMeta(String id, Instant time, Verdict verdict, ResidualMap map, HeatScale scale) {
+    private static byte[] encodeMeta(String id, Instant time, Verdict verdict, String modelSha256, double threshold,
+                                     ResidualMap map, HeatScale scale) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + (map == null ? 0 : map.values().length * 4));
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeInt(MAGIC);
@@ -321,6 +325,8 @@ public final class ImageStore {
             out.writeUTF(id);
             out.writeLong(time.toEpochMilli());
             out.writeByte(verdict.ordinal());
+            out.writeUTF(modelSha256 == null ? "" : modelSha256);
+            out.writeDouble(threshold);
             out.writeDouble(scale == null ? Double.NaN : scale.max());
             out.writeDouble(scale == null ? Double.NaN : scale.threshold());
             out.writeInt(map == null ? 0 : map.width());
@@ -344,12 +350,14 @@ public final class ImageStore {
             in.readUTF();
             Instant time = Instant.ofEpochMilli(in.readLong());
             Verdict verdict = Verdict.values()[in.readByte()];
+            String modelSha256 = in.readUTF();
+            double threshold = in.readDouble();
             double max = in.readDouble();
             double threshold = in.readDouble();
             int w = in.readInt();
             int h = in.readInt();
             if (w == 0 && h == 0) {
-                return new Decoded(time, verdict, null, null);
+                return new Decoded(time, verdict, modelSha256, threshold, null, null);
             }
             HeatScale scale = new HeatScale(max, threshold);
             if (w <= 0 || h <= 0 || (long) w * h * 4 > meta.length) {
@@ -359,7 +367,7 @@ public final class ImageStore {
             for (int i = 0; i < values.length; i++) {
                 values[i] = in.readFloat();
             }
-            return new Decoded(time, verdict, new ResidualMap(w, h, values), scale);
+            return new Decoded(time, verdict, modelSha256, threshold, new ResidualMap(w, h, values), scale);
         }
     }
 }

@@ -25,7 +25,7 @@ class ImageStoreTest {
     Path dir;
 
     private static void put(ImageStore store, String id, int second, Verdict verdict, int size) {
-        store.put(id, T0.plusSeconds(second), verdict, new byte[size], MAP, SCALE);
+        store.put(id, T0.plusSeconds(second), verdict, "sha", 0.3, new byte[size], MAP, SCALE);
     }
 
     private static List<String> ids(ImageStore store) {
@@ -36,19 +36,21 @@ class ImageStoreTest {
     void keepsBytesAndMapAndReadsThemBack() {
         ImageStore store = new ImageStore(dir, 10, 1 << 20);
         byte[] image = {1, 2, 3, 4, 5};
-        store.put("a1", T0, Verdict.DEFECT, image, MAP, SCALE);
+        store.put("a1", T0, Verdict.DEFECT, "m1", 0.25, image, MAP, SCALE);
         assertArrayEquals(image, store.image("a1").orElseThrow());
         ImageStore.Kept kept = store.kept("a1").orElseThrow();
         assertArrayEquals(MAP.values(), kept.map().values());
         assertEquals(Verdict.DEFECT, kept.entry().verdict());
         assertEquals(0.3, kept.scale().threshold(), 0);
+        assertEquals("m1", kept.entry().modelSha256());
+        assertEquals(0.25, kept.entry().threshold(), 0);
         assertTrue(store.image("missing").isEmpty());
     }
 
     @Test
     void mapCanBeAttachedLaterAndCountsAgainstTheDiskBudget() {
         ImageStore store = new ImageStore(dir, 10, 1 << 20);
-        store.put("g1", T0, Verdict.GOOD, new byte[100], null, null);
+        store.put("g1", T0, Verdict.GOOD, "m1", 0.25, new byte[100], null, null);
         assertFalse(store.kept("g1").orElseThrow().hasMap());
         long before = store.totalBytes();
         assertTrue(store.attach("g1", MAP, SCALE));
