@@ -87,7 +87,7 @@ public final class HeatmapRenderer {
     }
 
     /** Height of the scale bar panel along the bottom edge, in pixels, for an image of this size. */
-    static int scaleBarHeight(int width, int height) {
+    public static int scaleBarHeight(int width, int height) {
         return Math.max(9, Math.min(40, Math.round(height * 0.09f)));
     }
 

@@ -353,13 +353,13 @@ public final class ImageStore {
             String modelSha256 = in.readUTF();
             double threshold = in.readDouble();
             double max = in.readDouble();
-            double threshold = in.readDouble();
+            double scaleThreshold = in.readDouble();
             int w = in.readInt();
             int h = in.readInt();
             if (w == 0 && h == 0) {
                 return new Decoded(time, verdict, modelSha256, threshold, null, null);
             }
-            HeatScale scale = new HeatScale(max, threshold);
+            HeatScale scale = new HeatScale(max, scaleThreshold);
             if (w <= 0 || h <= 0 || (long) w * h * 4 > meta.length) {
                 throw new IOException("residual map size " + w + "x" + h + " does not fit the file");
             }
