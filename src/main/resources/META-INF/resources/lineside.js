@@ -242,6 +242,7 @@
 
   // ---- score strip ------------------------------------------------------------------------
   const canvas = $('strip');
+  let stripTop = 0, stripTopAt = 0;
   function drawStrip() {
     const dpr = window.devicePixelRatio || 1;
     const w = canvas.clientWidth, h = canvas.clientHeight;
@@ -254,13 +255,18 @@
     const now = Date.now();
     const from = now - STRIP_SPAN_MS;
     while (points.length && points[0].t < from - 5000) points.shift();
-    // y range: up to the larger of 1.5 x threshold and the 99th percentile of what is shown
-    let top = threshold ? threshold * 1.5 : 0;
-    if (points.length) {
-      const sorted = points.map((p) => p.score).sort((a, b) => a - b);
-      top = Math.max(top, sorted[Math.floor(0.99 * (sorted.length - 1))] * 1.1);
+    // y range: up to the larger of 1.5 x threshold and the 99th percentile of what is shown,
+    // re-ranked at most once a second (a sort per frame would cost at 20 parts/s)
+    if (now - stripTopAt > 1000 || !(stripTop > 0)) {
+      stripTopAt = now;
+      stripTop = threshold ? threshold * 1.5 : 0;
+      if (points.length) {
+        const sorted = points.map((p) => p.score).sort((a, b) => a - b);
+        stripTop = Math.max(stripTop, sorted[Math.floor(0.99 * (sorted.length - 1))] * 1.1);
+      }
+      if (!(stripTop > 0)) stripTop = 1;
     }
-    if (!(top > 0)) top = 1;
+    const top = stripTop;
     const pad = 4, left = 44;
     const y = (v) => h - pad - Math.min(1, v / top) * (h - 2 * pad);
     const x = (t) => left + (t - from) / STRIP_SPAN_MS * (w - left - pad);

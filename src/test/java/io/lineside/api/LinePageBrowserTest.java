@@ -63,6 +63,40 @@ class LinePageBrowserTest {
             chromium.click("#view-image");
             chromium.waitFor("the original image", "document.getElementById('detail-image').src.endsWith('/" + defect
                     + "/image') && document.getElementById('detail-image').naturalWidth === 320", WAIT);
+            chromium.click("#detail-close");
+            chromium.waitFor("the dialog to close", "!document.getElementById('detail').open", WAIT);
+
+            // A burst at the line's pace, 20 inspections per second for 6 s: the list stays capped,
+            // the newest part is on top, and the page's main thread is not blocked for long.
+            chromium.eval("(() => { window.__longTasks = []; new PerformanceObserver(l => l.getEntries()"
+                    + ".forEach(e => window.__longTasks.push(e.duration))).observe({type: 'longtask'}); return true; })()");
+            byte[] goodPart = Samples.goodSample();
+            java.util.concurrent.ExecutorService posters = java.util.concurrent.Executors.newFixedThreadPool(4);
+            java.util.List<java.util.concurrent.Future<String>> posted = new java.util.ArrayList<>();
+            long start = System.nanoTime();
+            for (int i = 0; i < 120; i++) {
+                byte[] body = i % 10 == 0 ? defective : goodPart;
+                String name = "burst-" + i;
+                posted.add(posters.submit(() -> HistoryApiTest.post(body, name)));
+                long sleep = start + (i + 1) * 50_000_000L - System.nanoTime(); // one every 50 ms
+                if (sleep > 0) {
+                    Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
+                }
+            }
+            java.util.Set<String> burstIds = new java.util.HashSet<>();
+            for (var f : posted) {
+                burstIds.add(f.get());
+            }
+            posters.shutdown();
+            double seconds = (System.nanoTime() - start) / 1e9;
+            chromium.waitFor("the burst's cards on top", "(() => { const ids = " + new com.fasterxml.jackson.databind.ObjectMapper()
+                    .writeValueAsString(burstIds) + "; const shown = [...document.querySelectorAll('#inspections li')]"
+                    + ".slice(0, 50).map(li => li.dataset.id); return shown.length === 50 && shown.every(id => ids.includes(id)); })()",
+                    WAIT);
+            int cards = chromium.eval("document.querySelectorAll('#inspections li').length").asInt();
+            assertTrue(cards <= 60, "the list is capped: " + cards + " cards");
+            System.out.printf("burst: 120 inspections in %.1f s; page long tasks (ms): %s%n", seconds,
+                    chromium.eval("window.__longTasks"));
             assertTrue(chromium.pageErrors.isEmpty(), "no script errors: " + chromium.pageErrors);
         }
     }
