@@ -2,6 +2,7 @@ package io.lineside.history;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferInt;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -71,15 +72,19 @@ public final class HeatmapRenderer {
         int w = image.getWidth();
         int h = image.getHeight();
         BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        int[] dst = ((DataBufferInt) out.getRaster().getDataBuffer()).getData();
+        int[] row = new int[w];
         double sx = (double) map.width() / w;
         double sy = (double) map.height() / h;
         double inv = 1.0 / scale.max();
         for (int y = 0; y < h; y++) {
+            image.getRGB(0, y, w, 1, row, 0, w);
             double my = (y + 0.5) * sy;
+            int base = y * w;
             for (int x = 0; x < w; x++) {
                 double v = Math.min(1, Math.max(0, map.sample((x + 0.5) * sx, my) * inv));
                 double a = MIN_ALPHA + (MAX_ALPHA - MIN_ALPHA) * v;
-                out.setRGB(x, y, blend(image.getRGB(x, y), Inferno.colour(v), a));
+                dst[base + x] = blend(row[x], Inferno.colour(v), a);
             }
         }
         drawScaleBar(out, scale);
