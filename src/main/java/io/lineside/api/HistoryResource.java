@@ -1,6 +1,9 @@
 package io.lineside.api;
 
+import io.lineside.history.HistoryIndex;
 import io.lineside.history.InspectionView;
+import io.lineside.history.IndexedJournal;
+import io.lineside.history.JournalHistory;
 import io.lineside.history.LiveFeed;
 import io.lineside.history.Retention;
 import io.smallrye.mutiny.Multi;
@@ -38,10 +41,70 @@ public class HistoryResource {
     private static final CacheControl IMMUTABLE = CacheControl.valueOf("private, max-age=86400, immutable");
 
     @Inject
+    JournalHistory history;
+
+    @Inject
     Retention retention;
 
     @Inject
     LiveFeed feed;
+
+    @GET
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "List past inspections, newest first",
+            description = "Paged from the verdict journal. Pass the answer's `next` as `before` for the next page.")
+    @APIResponse(responseCode = "200", description = "A page",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JournalHistory.Page.class)))
+    @APIResponse(responseCode = "400", description = "A parameter is malformed or the cursor is unknown",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
+    public Response list(
+            @Parameter(description = "Page size, 1.." + MAX_LIMIT + " (default " + DEFAULT_LIMIT + ")") @QueryParam("limit") Integer limit,
+            @Parameter(description = "Only records older than this: an inspection id (the previous page's `next`) or an ISO-8601 time")
+            @QueryParam("before") String before,
+            @Parameter(description = "GOOD, DEFECT or REJECTED") @QueryParam("verdict") String verdict,
+            @Parameter(description = "Source label: api, folder, or a camera's name") @QueryParam("source") String source,
+            @Parameter(description = "Only records from this time on: ISO-8601 time, or a span back from now such as 15m, 1h, 7d")
+            @QueryParam("since") String since) {
+        int n = limit == null ? DEFAULT_LIMIT : limit;
+        if (n < 1 || n > MAX_LIMIT) {
+            return bad("bad-limit", "limit must be between 1 and " + MAX_LIMIT + ", got " + limit);
+        }
+        Integer verdictCode = null;
+        if (verdict != null && !verdict.isBlank()) {
+            switch (verdict.strip().toUpperCase(Locale.ROOT)) {
+                case "GOOD" -> verdictCode = HistoryIndex.GOOD;
+                case "DEFECT" -> verdictCode = HistoryIndex.DEFECT;
+                case "REJECTED" -> verdictCode = HistoryIndex.REJECTED;
+                default -> {
+                    return bad("bad-verdict", "verdict must be GOOD, DEFECT or REJECTED, got '" + verdict + "'");
+                }
+            }
+        }
+        Instant sinceTime = null;
+        if (since != null && !since.isBlank()) {
+            Optional<Instant> t = parseTime(since.strip(), true);
+            if (t.isEmpty()) {
+                return bad("bad-since", "since must be an ISO-8601 time (2026-11-28T10:00:00Z) or a span such as 15m, 1h, 7d; got '" + since + "'");
+            }
+            sinceTime = t.get();
+        }
+        Instant beforeTime = null;
+        String beforeId = null;
+        if (before != null && !before.isBlank()) {
+            Optional<Instant> t = parseTime(before.strip(), false);
+            if (t.isPresent()) {
+                beforeTime = t.get();
+            } else {
+                beforeId = before.strip();
+            }
+        }
+        try {
+            return Response.ok(history.page(new IndexedJournal.Filter(sinceTime, beforeTime, beforeId, verdictCode,
+                    source == null || source.isBlank() ? null : source.strip(), n))).build();
+        } catch (IndexedJournal.UnknownCursor e) {
+            return bad("bad-cursor", e.getMessage());
+        }
+    }
 
     @GET
     @Path("stream")
@@ -52,6 +115,20 @@ public class HistoryResource {
                     + "A client that falls behind misses events rather than slowing the line.")
     public Multi<InspectionView> stream() {
         return feed.subscribe();
+    }
+
+    @GET
+    @Path("{id}")
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "One past inspection")
+    @APIResponse(responseCode = "200", description = "The record",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = InspectionView.class)))
+    @APIResponse(responseCode = "404", description = "No such inspection",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
+    public Response get(@PathParam("id") String id) {
+        return history.get(id)
+                .map(v -> Response.ok(v).build())
+                .orElseGet(() -> notFound("not-found", "no inspection with id '" + id + "' in the journal"));
     }
 
     @GET
@@ -88,7 +165,11 @@ public class HistoryResource {
         }
     }
 
+    /** 404 with the reason; an id the journal does not know at all is said to be unknown. */
     private Response missingImage(String id, String error, String detail) {
+        if (history.get(id).isEmpty()) {
+            return notFound("not-found", "no inspection with id '" + id + "' in the journal");
+        }
         return notFound(error, detail);
     }
 

@@ -38,6 +38,76 @@ class HistoryApiTest {
     }
 
     @Test
+    void pagesNewestFirstAndFiltersByVerdictSourceAndTime() throws InterruptedException {
+        Instant start = Instant.now();
+        Thread.sleep(5);
+        byte[] good = Samples.goodSample();
+        List<String> ids = new ArrayList<>();
+        List<String> rejected = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            boolean junk = i % 4 == 3;
+            String id = post(junk ? ("not an image " + i).getBytes() : good, "page-" + i);
+            ids.add(0, id); // newest first
+            if (junk) {
+                rejected.add(0, id);
+            }
+        }
+
+        // Walk all pages of 5 from the newest, following `next`.
+        List<String> seen = new ArrayList<>();
+        String before = null;
+        int pages = 0;
+        do {
+            var req = given().queryParam("limit", 5).queryParam("since", start.toString());
+            if (before != null) {
+                req.queryParam("before", before);
+            }
+            Response page = req.get(INSPECTIONS).then().statusCode(200).extract().response();
+            seen.addAll(page.jsonPath().getList("items.id"));
+            before = page.jsonPath().getString("next");
+            pages++;
+        } while (before != null && pages < 10);
+        assertEquals(ids, seen, "every record once, newest first");
+        assertEquals(3, pages);
+
+        given().queryParam("verdict", "rejected").queryParam("since", start.toString()).get(INSPECTIONS)
+                .then().statusCode(200)
+                .body("items.id", equalTo(rejected))
+                .body("items.rejected", everyItem(equalTo(true)))
+                .body("items.reason", everyItem(equalTo("not-an-image")));
+        given().queryParam("verdict", "GOOD").queryParam("since", start.toString()).get(INSPECTIONS)
+                .then().statusCode(200).body("items.verdict", everyItem(equalTo("GOOD")));
+        given().queryParam("source", "api").queryParam("since", start.toString()).queryParam("limit", 100)
+                .get(INSPECTIONS).then().statusCode(200).body("items", hasSize(12));
+        given().queryParam("source", "camera-nobody").get(INSPECTIONS).then().statusCode(200).body("items", hasSize(0));
+        given().queryParam("since", "1m").queryParam("limit", 1000).get(INSPECTIONS)
+                .then().statusCode(200).body("items.size()", greaterThanOrEqualTo(12));
+        // before a time: nothing at or after it
+        given().queryParam("before", start.toString()).queryParam("since", start.toString()).get(INSPECTIONS)
+                .then().statusCode(200).body("items", hasSize(0)).body("next", nullValue());
+
+        given().queryParam("limit", 0).get(INSPECTIONS).then().statusCode(400).body("error", equalTo("bad-limit"));
+        given().queryParam("verdict", "MAYBE").get(INSPECTIONS).then().statusCode(400).body("error", equalTo("bad-verdict"));
+        given().queryParam("since", "yesterday").get(INSPECTIONS).then().statusCode(400).body("error", equalTo("bad-since"));
+        given().queryParam("before", "no-such-id").get(INSPECTIONS).then().statusCode(400).body("error", equalTo("bad-cursor"));
+    }
+
+    @Test
+    void oneRecordByIdAndUnknownIdsAre404() {
+        String id = post(Samples.goodSample(), "single");
+        given().get(INSPECTIONS + "/" + id).then().statusCode(200)
+                .body("id", equalTo(id))
+                .body("name", equalTo("single"))
+                .body("source", equalTo("api"))
+                .body("rejected", equalTo(false))
+                .body("imageKept", equalTo(true));
+        given().get(INSPECTIONS + "/0190f3c2-0000-7000-8000-000000000000").then().statusCode(404)
+                .body("error", equalTo("not-found"));
+        given().get(INSPECTIONS + "/0190f3c2-0000-7000-8000-000000000000/image").then().statusCode(404)
+                .body("error", equalTo("not-found"));
+    }
+
+    @Test
     void goodSampleIsGood() {
         given().contentType("image/png").body(Samples.goodSample()).post(INSPECTIONS).then().statusCode(200)
                 .body("verdict", equalTo("GOOD"));
@@ -95,6 +165,8 @@ class HistoryApiTest {
                 .body("error", equalTo("not-kept"))
                 .body("detail", containsString("lineside.retention"));
         given().get(INSPECTIONS + "/" + first + "/heatmap.png").then().statusCode(404).body("error", equalTo("not-kept"));
+        given().get(INSPECTIONS + "/" + first).then().statusCode(200).body("id", equalTo(first))
+                .body("imageKept", equalTo(false));
     }
 
     @Test
