@@ -3,6 +3,7 @@ package io.lineside.history;
 import io.lineside.inspection.Inspection;
 import io.lineside.inspection.Outcome;
 import io.lineside.inspection.Verdict;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -63,12 +64,15 @@ public final class InspectionStats {
     }
 
     /** Per-source counts: good, defect, rejected. */
+    @RegisterForReflection
     public record SourceCounts(long good, long defect, long rejected) {
     }
 
+    @RegisterForReflection
     public record ScoreSummary(long count, Double min, Double p50, Double p90, Double p99, Double max) {
     }
 
+    @RegisterForReflection
     public record Snapshot(String window, Instant from, Instant to, double seconds, long total, long good,
                            long defect, long rejected, Double defectRate, double throughputPerSecond,
                            Map<String, SourceCounts> bySource, ScoreSummary score) {

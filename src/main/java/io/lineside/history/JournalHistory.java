@@ -3,6 +3,7 @@ package io.lineside.history;
 import io.lineside.journal.Journal;
 import io.lineside.journal.JournalRecord;
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -35,6 +36,7 @@ public class JournalHistory {
     private final CountDownLatch built = new CountDownLatch(1);
 
     /** One page of the history, newest first; {@code next} is the cursor for the following page, or null. */
+    @RegisterForReflection
     public record Page(List<InspectionView> items, String next) {
     }
 
