@@ -54,6 +54,10 @@ public class InspectionPipeline {
     @Inject
     Event<Outcome> outcomes;
 
+    /** The image with its inspection, for observers that keep images (history, heatmaps). */
+    @Inject
+    Event<InspectedImage> inspectedImages;
+
     private ImageDecoder decoder;
 
     @PostConstruct
@@ -112,7 +116,7 @@ public class InspectionPipeline {
                     millis(preprocessed, inferred), millis(inferred, scored), millis(start, scored));
             Inspection inspection = new Inspection(id, input.name(), input.source(), input.receivedAt(), imageSha256,
                     verdict, score, threshold, model.bundle().identity(), timings);
-            return commitAndNotify(inspection);
+            return commitAndNotify(inspection, input);
         } catch (OrtException e) {
             throw new InspectionFailedException("inference failed: " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -135,10 +139,22 @@ public class InspectionPipeline {
 
     /** Commit first (durable journal), then tell everyone. A listener's failure never undoes a commit. */
     private Outcome commitAndNotify(Outcome outcome) {
+        return commitAndNotify(outcome, null);
+    }
+
+    /** As above; for an inspection, observers of {@link InspectedImage} get the input first (before the Outcome). */
+    private Outcome commitAndNotify(Outcome outcome, ImageInput input) {
         try {
             journal.append(outcome);
         } catch (IOException | RuntimeException e) {
             throw new InspectionFailedException("the verdict journal refused the outcome: " + e.getMessage(), e);
+        }
+        if (input != null && outcome instanceof Inspection inspection) {
+            try {
+                inspectedImages.fire(new InspectedImage(input, inspection));
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "an image observer failed on inspection %s (it is committed)", outcome.id());
+            }
         }
         try {
             outcomes.fire(outcome);

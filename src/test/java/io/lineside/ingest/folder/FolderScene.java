@@ -64,7 +64,7 @@ final class FolderScene {
         if (!Files.isDirectory(dir)) {
             return drawnParts();
         }
-        try (Stream<Path> s = Files.list(dir)) {
+        try (Stream<Path> s = Files.walk(dir)) {
             for (Path p : s.sorted().toList()) {
                 String n = p.getFileName().toString().toLowerCase();
                 if (n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg") || n.endsWith(".bmp")) {

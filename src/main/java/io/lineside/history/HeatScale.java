@@ -1,0 +1,27 @@
+package io.lineside.history;
+
+/**
+ * The value range the heatmap's colours span, 0 .. {@code max}, and an optional threshold mark
+ * on the scale bar ({@code NaN} for none).
+ */
+public record HeatScale(double max, double threshold) {
+    public HeatScale {
+        if (!(max > 0) || Double.isInfinite(max)) {
+            throw new IllegalArgumentException("heat scale max must be positive, got " + max);
+        }
+    }
+
+    /**
+     * The scale an operator can compare between parts: when the residual map is in the same unit
+     * as the threshold (score {@code max-blur}, whose score is max(g)), colours run to
+     * max(threshold, hottest residual) so a good part stays cold and a defect glows; otherwise
+     * (std, mse: other units) to the map's own maximum, and no threshold mark.
+     */
+    public static HeatScale forMap(ResidualMap map, String scoreFunction, double threshold) {
+        double hottest = map.max();
+        if ("max-blur".equals(scoreFunction) && threshold > 0) {
+            return new HeatScale(Math.max(threshold, hottest), threshold);
+        }
+        return new HeatScale(hottest > 0 ? hottest : 1e-6, Double.NaN);
+    }
+}
