@@ -29,7 +29,7 @@ if [[ ! -x "$venv/bin/python" || ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]
     echo "trainer tests: '$python -m venv' failed; install the venv module (Debian: apt-get install -y python3-venv)." >&2
     exit 1
   fi
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$training/requirements.txt"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --retries 1 --timeout 15 -r "$training/requirements.txt"
   echo "$want" > "$stamp"
 fi
 
