@@ -46,6 +46,7 @@ public final class CameraPoller {
     private long unchanged;
     private String lastRejectReason;
     private boolean everAttempted;
+    private boolean pipelineFailing;
 
     private volatile CameraStatus status;
 
@@ -90,9 +91,16 @@ public final class CameraPoller {
                 } else {
                     try {
                         inspect(frame, hash, false);
+                        pipelineFailing = false;
                     } catch (RuntimeException e) {
-                        // The pipeline is meant never to throw; if it does, keep polling rather than lose the camera.
-                        LOG.errorf(e, "Camera %s: inspecting a frame failed; polling goes on", camera);
+                        // The appliance failed (no model, journal refused), not the frame. The frame is
+                        // not marked as seen, so the next poll tries it again; polling goes on.
+                        if (!pipelineFailing) {
+                            LOG.errorf(e, "Camera %s: frames cannot be inspected; polling goes on and retries", camera);
+                        } else {
+                            LOG.debugf("Camera %s: inspection still failing: %s", camera, e.getMessage());
+                        }
+                        pipelineFailing = true;
                     }
                 }
             }
@@ -129,10 +137,11 @@ public final class CameraPoller {
 
     private Outcome inspect(FetchResult.Frame frame, byte[] hash, boolean triggered) {
         Instant receivedAt = Instant.now();
-        lastHash = hash;
-        lastEtag = frame.etag();
         String name = camera + "-" + FRAME_TIME.format(receivedAt) + (triggered ? "-trigger" : "") + extension(frame.contentType());
         Outcome outcome = pipeline.apply(new ImageInput(frame.bytes(), name, camera, receivedAt));
+        // Only a committed outcome marks the frame as seen.
+        lastHash = hash;
+        lastEtag = frame.etag();
         inspected++;
         if (outcome instanceof Rejection rejection) {
             String reason = rejection.reason().label();

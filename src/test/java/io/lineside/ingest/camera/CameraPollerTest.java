@@ -222,6 +222,28 @@ class CameraPollerTest {
     }
 
     @Test
+    void aFrameTheApplianceFailedToInspectIsTriedAgain() {
+        java.util.concurrent.atomic.AtomicBoolean applianceDown = new java.util.concurrent.atomic.AtomicBoolean(true);
+        fetcher = new SnapshotFetcher(CameraTarget.of(camera.uri(), Optional.empty(), Optional.empty()), Duration.ofMillis(600), 1024 * 1024);
+        CameraPoller poller = new CameraPoller(fetcher, CAMERA, INTERVAL, MAX_BACKOFF, true, input -> {
+            if (applianceDown.get()) {
+                throw new IllegalStateException("journal unavailable");
+            }
+            return pipeline.apply(input);
+        }, new CameraMetrics(registry, CAMERA));
+        camera.frame(TestFrames.jpeg(14));
+        poller.pollOnce();
+        poller.pollOnce();
+        assertTrue(inspected.isEmpty());
+        assertNull(camera.ifNoneMatch.get(1), "the failed frame is not marked as seen");
+        applianceDown.set(false);
+        poller.pollOnce();
+        assertEquals(1, inspected.size());
+        assertArrayEquals(TestFrames.jpeg(14), inspected.get(0).bytes());
+        assertEquals(1, logLines.stream().filter(l -> l.contains("frames cannot be inspected")).count(), "logged once, not per poll");
+    }
+
+    @Test
     void cameraSwitchedOffAndOnAgainResumesInspections() throws IOException {
         CameraPoller poller = poller();
         camera.frame(TestFrames.jpeg(8));
