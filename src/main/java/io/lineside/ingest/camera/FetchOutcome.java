@@ -1,5 +1,7 @@
 package io.lineside.ingest.camera;
 
+import com.fasterxml.jackson.annotation.JsonValue;
+
 /**
  * What one snapshot request came to. {@link #label()} is the {@code outcome} label of
  * {@code lineside_camera_fetch_total}; the set is fixed so dashboards and alerts can rely on it.
@@ -38,6 +40,7 @@ public enum FetchOutcome {
         this.success = success;
     }
 
+    @JsonValue
     public String label() {
         return label;
     }
