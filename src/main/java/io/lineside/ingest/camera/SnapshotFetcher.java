@@ -35,6 +35,7 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -119,10 +120,15 @@ public final class SnapshotFetcher implements AutoCloseable {
             get.setHeader(HttpHeaders.IF_NONE_MATCH, ifNoneMatch);
         }
         AtomicBoolean deadlinePassed = new AtomicBoolean();
-        ScheduledFuture<?> deadline = watchdog.schedule(() -> {
-            deadlinePassed.set(true);
-            get.cancel();
-        }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        ScheduledFuture<?> deadline;
+        try {
+            deadline = watchdog.schedule(() -> {
+                deadlinePassed.set(true);
+                get.cancel();
+            }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            return failure(FetchOutcome.ERROR, "the camera source is shut down", start);
+        }
         try {
             ClassicHttpResponse response = client.executeOpen(null, get, HttpClientContext.create());
             try {
