@@ -1,11 +1,15 @@
 package io.lineside.ingest.camera;
 
 import com.fasterxml.jackson.annotation.JsonValue;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * What one snapshot request came to. {@link #label()} is the {@code outcome} label of
  * {@code lineside_camera_fetch_total}; the set is fixed so dashboards and alerts can rely on it.
  */
+@Schema(type = SchemaType.STRING, enumeration = {"ok", "unchanged", "timeout", "refused", "unreachable", "auth_failed",
+        "http_4xx", "http_5xx", "too_large", "redirect_loop", "not_image", "error"})
 public enum FetchOutcome {
     /** A body arrived that may be an image; it was handed to the inspection pipeline. */
     OK("ok", true),
