@@ -92,9 +92,83 @@ class CameraSourceTest {
                 .body("url", equalTo(camera.uri().toString()));
     }
 
+    /**
+     * Serves {@code frame} so that the poller sees it as new whatever it saw before: first a unique
+     * junk frame (rejected by the pipeline), which replaces the poller's memory of the last frame.
+     */
+    private void serveFresh(byte[] frame) {
+        double rejected = Scrape.sum("lineside_rejected_total", "source", CAM);
+        byte[] junk = new byte[512];
+        new java.util.Random().nextBytes(junk);
+        junk[0] = 'x';
+        camera.behave(Behaviour.FRAMES).frame(junk);
+        Eventually.within(SOON, () -> assertTrue(Scrape.sum("lineside_rejected_total", "source", CAM) > rejected));
+        camera.frame(frame);
+    }
+
+    private static double inspections(String verdict) {
+        return Scrape.count("lineside_inspections_total", "source", CAM, "verdict", verdict);
+    }
+
+    @Test
+    void eachNewSampleFrameIsInspectedOnceUnderTheCameraName() {
+        for (String[] kind : new String[][] {{"good", "good"}, {"defect", "defect"}}) {
+            for (byte[] sample : Samples.of(kind[0])) {
+                double before = inspections(kind[1]);
+                serveFresh(sample);
+                Eventually.within(SOON, () -> assertEquals(before + 1, inspections(kind[1]), kind[0] + " sample"));
+            }
+        }
+        double good = inspections("good");
+        double defect = inspections("defect");
+        Eventually.within(SOON, () -> assertTrue(fetches("unchanged") >= 3));
+        try {
+            Thread.sleep(500);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        assertEquals(good, inspections("good"), "an unchanged frame is not inspected again");
+        assertEquals(defect, inspections("defect"));
+    }
+
+    @Test
+    void triggerAnswersAsTheInspectionsApiDoes() {
+        byte[] good = Samples.of("good").get(0);
+        byte[] defect = Samples.of("defect").get(0);
+        camera.behave(Behaviour.FRAMES).frame(good);
+        Response viaApi = given().contentType("application/octet-stream").body(good).post("/api/v1/inspections");
+        viaApi.then().statusCode(200);
+        Response triggered = given().post("/api/v1/camera/trigger");
+        triggered.then().statusCode(200)
+                .contentType("application/json")
+                .header("X-Inspection-Id", org.hamcrest.Matchers.notNullValue())
+                .body("source", equalTo(CAM))
+                .body("verdict", equalTo("GOOD"))
+                .body("name", org.hamcrest.Matchers.matchesPattern(CAM + "-\\d{8}-\\d{6}\\.\\d{3}-trigger(\\.\\w+)?"))
+                .body("model.sha256", equalTo(viaApi.path("model.sha256")))
+                .body("threshold", equalTo(viaApi.<Float>path("threshold")))
+                .body("timingsMs.total", org.hamcrest.Matchers.greaterThan(0f));
+        assertEquals(viaApi.jsonPath().getMap("$").keySet(), triggered.jsonPath().getMap("$").keySet(), "same JSON as the API");
+        assertEquals(viaApi.jsonPath().getDouble("score"), triggered.jsonPath().getDouble("score"), 1e-9,
+                "the same image scores the same through the camera");
+
+        camera.frame(defect);
+        given().post("/api/v1/camera/trigger").then().statusCode(200).body("verdict", equalTo("DEFECT"));
+    }
+
+    @Test
+    void inspectionsResumeWhenTheCameraComesBack() {
+        camera.behave(Behaviour.ERROR_500);
+        Eventually.within(SOON, () -> assertEquals(0.0, Scrape.value("lineside_camera_up", "camera", CAM).orElse(-1)));
+        double before = inspections("defect");
+        serveFresh(Samples.of("defect").get(0));
+        Eventually.within(SOON, () -> assertEquals(before + 1, inspections("defect")));
+        assertEquals(1.0, Scrape.value("lineside_camera_up", "camera", CAM).orElse(-1));
+    }
+
     @Test
     void unchangedFramesAreSkipped() {
-        camera.behave(Behaviour.FRAMES).frame(TestFrames.jpeg(22));
+        camera.behave(Behaviour.FRAMES).frame(Samples.of("good").get(0));
         Eventually.within(SOON, () -> assertTrue(fetches("unchanged") >= 1));
         double unchanged = fetches("unchanged");
         double ok = fetches("ok");
@@ -110,7 +184,9 @@ class CameraSourceTest {
                 .body("checks[0].data.lastOutcome", equalTo("http_5xx")));
         assertEquals(0.0, Scrape.value("lineside_camera_up", "camera", CAM).orElse(-1));
         assertTrue(fetches("http_5xx") >= 1);
-        given().get("/q/health/ready").then().body("checks.name", not(hasItem("camera")));
+        given().get("/q/health/ready").then().statusCode(200)
+                .body("status", equalTo("UP"))
+                .body("checks.name", not(hasItem("camera")));
 
         camera.behave(Behaviour.FRAMES).frame(TestFrames.jpeg(23));
         Eventually.within(SOON, () -> given().get("/q/health/group/camera").then().statusCode(200));

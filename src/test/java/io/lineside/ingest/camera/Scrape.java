@@ -1,6 +1,8 @@
 package io.lineside.ingest.camera;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.regex.Matcher;
@@ -21,12 +23,23 @@ final class Scrape {
         return given().get("/q/metrics").then().statusCode(200).extract().asString();
     }
 
+    /** The sum of all series of {@code name} whose labels include {@code labels} (pairs: key, value). */
+    static double sum(String name, String... labels) {
+        return values(name, labels).stream().mapToDouble(Double::doubleValue).sum();
+    }
+
     /** The value of the first series of {@code name} whose labels include {@code labels} (pairs: key, value). */
     static OptionalDouble value(String name, String... labels) {
+        List<Double> found = values(name, labels);
+        return found.isEmpty() ? OptionalDouble.empty() : OptionalDouble.of(found.get(0));
+    }
+
+    private static List<Double> values(String name, String... labels) {
         Map<String, String> wanted = new HashMap<>();
         for (int i = 0; i < labels.length; i += 2) {
             wanted.put(labels[i], labels[i + 1]);
         }
+        List<Double> found = new ArrayList<>();
         for (String line : text().split("\n")) {
             Matcher m = LINE.matcher(line);
             if (!m.find() || !m.group(1).equals(name)) {
@@ -40,10 +53,10 @@ final class Scrape {
                 }
             }
             if (have.entrySet().containsAll(wanted.entrySet())) {
-                return OptionalDouble.of(Double.parseDouble(m.group(3)));
+                found.add(Double.parseDouble(m.group(3)));
             }
         }
-        return OptionalDouble.empty();
+        return found;
     }
 
     /** Like {@link #value} but 0 for a series that does not exist yet (a counter never incremented). */
