@@ -96,7 +96,8 @@ public final class CameraPoller {
                         // The appliance failed (no model, journal refused), not the frame. The frame is
                         // not marked as seen, so the next poll tries it again; polling goes on.
                         if (!pipelineFailing) {
-                            LOG.errorf(e, "Camera %s: frames cannot be inspected; polling goes on and retries", camera);
+                            LOG.errorf("Camera %s: frames cannot be inspected (%s); polling goes on and retries", camera, e.getMessage());
+                            LOG.debug("Why the inspection failed", e);
                         } else {
                             LOG.debugf("Camera %s: inspection still failing: %s", camera, e.getMessage());
                         }

@@ -6,9 +6,11 @@ import io.lineside.inspection.Outcome;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import jakarta.interceptor.Interceptor;
 import org.jboss.logging.Logger;
 
 import java.net.URI;
@@ -43,7 +45,8 @@ public class CameraSource {
     private ScheduledExecutorService scheduler;
     private volatile boolean stopping;
 
-    void onStart(@Observes StartupEvent event) {
+    /** Runs after the default start-up observers, so the model is in service before the first frame. */
+    void onStart(@Observes @Priority(Interceptor.Priority.APPLICATION + 1000) StartupEvent event) {
         Optional<URI> url = config.camera().url();
         if (url.isEmpty()) {
             LOG.debug("Camera source disabled (lineside.camera.url is not set)");
