@@ -113,12 +113,15 @@ public interface LinesideConfig {
         /** Snapshot URL; unset = camera source disabled. */
         Optional<URI> url();
 
+        /** Source label of the camera's inspections (journal, metrics). */
         @WithDefault("camera")
         String name();
 
+        /** Time between snapshot requests; 0 = trigger only (no polling). */
         @WithDefault("1s")
         Duration interval();
 
+        /** Deadline for one whole snapshot request: connect, answer and body. */
         @WithDefault("2s")
         Duration timeout();
 
