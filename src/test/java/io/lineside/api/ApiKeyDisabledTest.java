@@ -1,0 +1,32 @@
+package io.lineside.api;
+
+import io.quarkus.test.junit.QuarkusTest;
+import org.junit.jupiter.api.Test;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** With no key configured (the default), state-changing endpoints are disabled: 403 whatever the header says. */
+@QuarkusTest
+class ApiKeyDisabledTest {
+
+    @Test
+    void stateChangingEndpointsAreDisabledWithoutConfiguredKeys() {
+        int before = GuardedProbeResource.CHANGES.get();
+        given().body("x").post("/test/guarded")
+                .then().statusCode(403)
+                .contentType("application/json")
+                .body("error", equalTo("disabled"))
+                .body("detail", containsString("lineside.api.keys"));
+        given().header("X-API-Key", "").body("x").post("/test/guarded").then().statusCode(403);
+        given().header("X-API-Key", "guess").body("x").post("/test/guarded").then().statusCode(403);
+        assertEquals(before, GuardedProbeResource.CHANGES.get(), "the endpoint must not have run");
+    }
+
+    @Test
+    void readEndpointsStayOpen() {
+        given().get("/test/guarded").then().statusCode(200).body(equalTo("read"));
+    }
+}
