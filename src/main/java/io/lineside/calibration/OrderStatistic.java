@@ -1,5 +1,7 @@
 package io.lineside.calibration;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.Arrays;
 
 /**
@@ -9,8 +11,10 @@ import java.util.Arrays;
  * A new good part then exceeds the threshold with probability at most about alpha (split conformal
  * bound). When {@code k > n} there are too few images for that alpha and the request is refused.
  *
- * <p>The expression is evaluated in double precision exactly as written, as Python does, so both
- * sides pick the same k for every (n, alpha).
+ * <p>Like the trainer, alpha is taken as the decimal it is written as (0.01 is exactly 1/100, via
+ * {@link BigDecimal#valueOf(double)}, Python's {@code Fraction(repr(alpha))}) and the rank is computed
+ * exactly, so binary floating point never moves k by one and both sides pick the same k for every
+ * (n, alpha).
  */
 public final class OrderStatistic {
 
@@ -30,21 +34,16 @@ public final class OrderStatistic {
     /** 1-based rank of the threshold among n sorted scores; may exceed n (then n is too small). */
     public static long rank(int n, double alpha) {
         checkAlpha(alpha);
-        return (long) Math.ceil((n + 1) * (1 - alpha));
+        BigDecimal exact = BigDecimal.valueOf(n + 1L).multiply(BigDecimal.ONE.subtract(BigDecimal.valueOf(alpha)));
+        return exact.setScale(0, RoundingMode.CEILING).longValueExact();
     }
 
-    /** The smallest n for which {@link #rank} is at most n: the images needed for this alpha. */
+    /** The smallest n for which {@link #rank} is at most n: {@code ceil(1/alpha) - 1} images. */
     public static int imagesNeeded(double alpha) {
         checkAlpha(alpha);
-        // Analytically ceil(1/alpha) - 1; searched from just below it so rounding matches rank() exactly.
-        long n = Math.max(1, (long) Math.ceil(1 / alpha) - 3);
-        while (rank((int) Math.min(n, Integer.MAX_VALUE), alpha) > n) {
-            n++;
-            if (n >= Integer.MAX_VALUE) {
-                return Integer.MAX_VALUE;
-            }
-        }
-        return (int) n;
+        BigDecimal needed = BigDecimal.ONE.divide(BigDecimal.valueOf(alpha), 0, RoundingMode.CEILING)
+                .subtract(BigDecimal.ONE);
+        return needed.compareTo(BigDecimal.valueOf(Integer.MAX_VALUE)) > 0 ? Integer.MAX_VALUE : needed.intValueExact();
     }
 
     /** Calibrates a threshold from good-part scores; refuses too few images or non-finite scores. */

@@ -15,7 +15,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class OrderStatisticTest {
 
-    /** Every (n, alpha) of the fixture written by rank-python.py gets the same k in Java. */
+    /**
+     * Every (n, alpha) of the fixture written by rank-python.py with the trainer's own functions gets the
+     * same k and the same "images needed" in Java, including the cases where naive floating point differs.
+     */
     @Test
     void rankMatchesPython() throws IOException {
         int rows = 0;
@@ -28,11 +31,19 @@ class OrderStatisticTest {
                 String[] f = line.split(",");
                 int n = Integer.parseInt(f[0]);
                 double alpha = Double.parseDouble(f[1]);
-                assertEquals(Long.parseLong(f[2]), OrderStatistic.rank(n, alpha), "n=" + n + " alpha=" + alpha);
+                assertEquals(Long.parseLong(f[2]), OrderStatistic.rank(n, alpha), "k for n=" + n + " alpha=" + alpha);
+                assertEquals(Integer.parseInt(f[3]), OrderStatistic.imagesNeeded(alpha), "needed for alpha=" + alpha);
                 rows++;
             }
         }
-        assertTrue(rows > 2000, "fixture read: " + rows);
+        assertTrue(rows > 3500, "fixture read: " + rows);
+    }
+
+    @Test
+    void exactDecimalAlphaNotBinaryFloatingPoint() {
+        // (999 + 1) * (1 - 0.059) is 941 exactly; in binary floating point it is 941.0000000000001 (ceil 942).
+        assertEquals(941, OrderStatistic.rank(999, 0.059));
+        assertEquals(942, (long) Math.ceil((999 + 1) * (1 - 0.059)), "the trap this avoids");
     }
 
     @Test
