@@ -12,6 +12,6 @@ public sealed interface Outcome permits Inspection, Rejection {
 
     Instant receivedAt();
 
-    /** sha256 of the input bytes, hex. */
+    /** sha256 of the input bytes, hex; null for a rejection whose input was not read in full (over the size limit). */
     String imageSha256();
 }

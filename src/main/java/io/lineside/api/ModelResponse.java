@@ -1,0 +1,52 @@
+package io.lineside.api;
+
+import io.lineside.model.LoadedModel;
+import io.lineside.model.ModelMetadata;
+
+import java.util.List;
+import java.util.Map;
+
+/** What {@code GET /api/v1/model} tells about the model in service. */
+public record ModelResponse(
+        String name,
+        String version,
+        String sha256,
+        String origin,
+        String loadedAt,
+        int format,
+        String arch,
+        Input input,
+        Score score,
+        double threshold,
+        String thresholdSource,
+        double modelThreshold,
+        Calibration calibration,
+        int concurrency,
+        Map<String, String> metadata) {
+
+    /** The input tensor and how images are prepared for it. */
+    public record Input(List<Integer> shape, int channels, int height, int width, String resize) {
+    }
+
+    /** The score function and its parameter. */
+    public record Score(String function, double sigma) {
+    }
+
+    /** How the model's own threshold was set. */
+    public record Calibration(double alpha, long n, Double median) {
+    }
+
+    static ModelResponse of(LoadedModel model) {
+        ModelMetadata m = model.bundle().metadata();
+        var g = m.geometry();
+        LoadedModel.Threshold threshold = model.threshold();
+        return new ModelResponse(m.name(), m.version(), model.bundle().sha256(), model.bundle().origin(),
+                model.loadedAt().toString(), m.format(), m.arch().orElse(null),
+                new Input(List.of(1, g.channels(), g.height(), g.width()), g.channels(), g.height(), g.width(), m.resize()),
+                new Score(m.score().metadataName(), m.sigma()),
+                threshold.value(), threshold.source().name().toLowerCase(java.util.Locale.ROOT), m.threshold(),
+                new Calibration(m.calibrationAlpha(), m.calibrationN(),
+                        m.calibrationMedian().isPresent() ? m.calibrationMedian().getAsDouble() : null),
+                model.scorer().poolSize(), m.properties());
+    }
+}

@@ -1,0 +1,154 @@
+package io.lineside.inspection;
+
+import ai.onnxruntime.OrtException;
+import io.lineside.config.LinesideConfig;
+import io.lineside.model.ActiveModel;
+import io.lineside.model.LoadedModel;
+import io.lineside.model.ModelUnavailableException;
+import io.lineside.scoring.ImageDecoder;
+import io.lineside.scoring.ImageLimits;
+import io.lineside.scoring.ImageRejectedException;
+import io.lineside.scoring.ModelGeometry;
+import io.lineside.scoring.ScoringSlot;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * The one way an image becomes a verdict, whatever its source:
+ * decode -> preprocess -> infer -> score -> <b>commit</b> (journal) -> notify (CDI event of the {@link Outcome}).
+ * <p>
+ * Bad input never throws: it comes back as a {@link Rejection} with a reason, committed and announced
+ * like any verdict. An exception ({@link ModelUnavailableException}, {@link InspectionFailedException})
+ * means the appliance, not the input, failed: nothing was committed or announced, and the source
+ * must keep the input. Thread-safe; concurrency is bounded by the model's buffer sets.
+ */
+@ApplicationScoped
+public class InspectionPipeline {
+    private static final Logger LOG = Logger.getLogger(InspectionPipeline.class);
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    });
+
+    @Inject
+    LinesideConfig config;
+
+    @Inject
+    ActiveModel activeModel;
+
+    @Inject
+    VerdictJournal journal;
+
+    @Inject
+    Event<Outcome> outcomes;
+
+    private ImageDecoder decoder;
+
+    @PostConstruct
+    void init() {
+        decoder = new ImageDecoder(new ImageLimits(config.limits().maxBytes().asLongValue(), config.limits().maxPixels()));
+    }
+
+    /** The limits applied to every input; sources use them to bound what they read. */
+    public ImageLimits limits() {
+        return decoder.limits();
+    }
+
+    public Outcome inspect(ImageInput input) {
+        return inspect(input, null);
+    }
+
+    /**
+     * Inspects one image, committing and announcing the outcome.
+     *
+     * @param residual when not null, receives the residual map g of an {@link Inspection}
+     */
+    public Outcome inspect(ImageInput input, ResidualCapture residual) {
+        long start = System.nanoTime();
+        String id = InspectionIds.next();
+        String imageSha256 = HexFormat.of().formatHex(SHA256.get().digest(input.bytes()));
+        if (residual != null) {
+            residual.prepare(0, 0);
+        }
+
+        BufferedImage image;
+        try {
+            image = decoder.decode(input.bytes());
+        } catch (ImageRejectedException e) {
+            Rejection rejection = new Rejection(id, input.name(), input.source(), input.receivedAt(), imageSha256,
+                    e.reason(), e.getMessage());
+            LOG.debugf("rejected %s from %s: %s (%s)", input.name(), input.source(), e.reason().label(), e.getMessage());
+            return commitAndNotify(rejection);
+        }
+        long decoded = System.nanoTime();
+
+        LoadedModel model = activeModel.acquire();
+        try (ScoringSlot slot = model.scorer().acquire()) {
+            slot.preprocess(image);
+            long preprocessed = System.nanoTime();
+            slot.infer();
+            long inferred = System.nanoTime();
+            double score = slot.score();
+            long scored = System.nanoTime();
+            if (residual != null) {
+                ModelGeometry geometry = slot.geometry();
+                slot.copyResidualMap(residual.prepare(geometry.width(), geometry.height()));
+            }
+            double threshold = model.threshold().value();
+            Verdict verdict = score > threshold ? Verdict.DEFECT : Verdict.GOOD;
+            Timings timings = new Timings(millis(start, decoded), millis(decoded, preprocessed),
+                    millis(preprocessed, inferred), millis(inferred, scored), millis(start, scored));
+            Inspection inspection = new Inspection(id, input.name(), input.source(), input.receivedAt(), imageSha256,
+                    verdict, score, threshold, model.bundle().identity(), timings);
+            return commitAndNotify(inspection);
+        } catch (OrtException e) {
+            throw new InspectionFailedException("inference failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InspectionFailedException("interrupted while waiting for a scoring slot", e);
+        } finally {
+            model.release();
+        }
+    }
+
+    /**
+     * Commits and announces a rejection decided by a source before the input could be read in full
+     * (e.g. a body over the size limit, cut off unread); its {@code imageSha256} is null.
+     */
+    public Rejection reject(String name, String source, java.time.Instant receivedAt, RejectReason reason, String detail) {
+        Rejection rejection = new Rejection(InspectionIds.next(), name, source, receivedAt, null, reason, detail);
+        commitAndNotify(rejection);
+        return rejection;
+    }
+
+    /** Commit first (durable journal), then tell everyone. A listener's failure never undoes a commit. */
+    private Outcome commitAndNotify(Outcome outcome) {
+        try {
+            journal.append(outcome);
+        } catch (IOException | RuntimeException e) {
+            throw new InspectionFailedException("the verdict journal refused the outcome: " + e.getMessage(), e);
+        }
+        try {
+            outcomes.fire(outcome);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "a listener failed on outcome %s (it is committed)", outcome.id());
+        }
+        return outcome;
+    }
+
+    private static double millis(long fromNanos, long toNanos) {
+        return (toNanos - fromNanos) / 1_000_000.0;
+    }
+}

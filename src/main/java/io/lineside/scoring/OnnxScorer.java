@@ -1,0 +1,85 @@
+package io.lineside.scoring;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+
+/**
+ * One shared ONNX Runtime session and a small pool of {@link ScoringSlot}s, one per inference in
+ * flight. Callers beyond the pool size wait for a slot, which bounds memory whatever the load.
+ * Owns the session: {@link #close()} closes slots and session, and must only be called once no
+ * slot is in use (the model's reference count guarantees that).
+ */
+public final class OnnxScorer implements AutoCloseable {
+    private final OrtSession session;
+    private final ModelGeometry geometry;
+    private final ScoreFunction scoreFunction;
+    private final double sigma;
+    private final List<ScoringSlot> slots;
+    private final BlockingQueue<ScoringSlot> free;
+
+    public OnnxScorer(OrtEnvironment environment, OrtSession session, String inputName, String outputName,
+                      ModelGeometry geometry, ScoreFunction scoreFunction, double sigma, int poolSize)
+            throws OrtException {
+        if (poolSize < 1) {
+            throw new IllegalArgumentException("pool size must be at least 1, not " + poolSize);
+        }
+        this.session = session;
+        this.geometry = geometry;
+        this.scoreFunction = scoreFunction;
+        this.sigma = sigma;
+        this.slots = new ArrayList<>(poolSize);
+        this.free = new ArrayBlockingQueue<>(poolSize);
+        try {
+            for (int i = 0; i < poolSize; i++) {
+                ScoringSlot slot = new ScoringSlot(this, environment, session, inputName, outputName, geometry, sigma);
+                slots.add(slot);
+                free.add(slot);
+            }
+        } catch (OrtException | RuntimeException e) {
+            slots.forEach(ScoringSlot::dispose);
+            throw e;
+        }
+    }
+
+    /** Waits for a free buffer set; close the slot to give it back. */
+    public ScoringSlot acquire() throws InterruptedException {
+        return free.take();
+    }
+
+    void release(ScoringSlot slot) {
+        free.offer(slot);
+    }
+
+    public ModelGeometry geometry() {
+        return geometry;
+    }
+
+    public ScoreFunction scoreFunction() {
+        return scoreFunction;
+    }
+
+    public double sigma() {
+        return sigma;
+    }
+
+    public int poolSize() {
+        return slots.size();
+    }
+
+    /** Slots currently free; {@code poolSize() - available()} inferences are in flight. */
+    public int available() {
+        return free.size();
+    }
+
+    @Override
+    public void close() throws OrtException {
+        slots.forEach(ScoringSlot::dispose);
+        session.close();
+    }
+}

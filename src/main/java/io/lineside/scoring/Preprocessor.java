@@ -1,0 +1,146 @@
+package io.lineside.scoring;
+
+import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
+import java.nio.FloatBuffer;
+
+/**
+ * The contract's preprocessing (training/CONTRACT.md): samples to [0, 1], channel conversion, then the
+ * separable {@code area} resize (horizontal pass, then vertical), written in NCHW order straight into
+ * the model's input buffer. Samples are read from the raster, never through {@code getRGB()}, which
+ * would gamma-convert grey images. Not thread-safe: one instance per buffer set; its scratch arrays
+ * and resize weights are kept and only rebuilt when a larger or differently sized image arrives.
+ */
+final class Preprocessor {
+    private static final double RED = 0.299;
+    private static final double GREEN = 0.587;
+    private static final double BLUE = 0.114;
+
+    private final ModelGeometry geometry;
+    private AreaResize columns;
+    private AreaResize rows;
+    private int[] rowSamples = new int[0];
+    private double[] channelRow = new double[0];
+    private double[] horizontal = new double[0];
+    private double[] scale = new double[4];
+    private final double[] accumulator;
+
+    Preprocessor(ModelGeometry geometry) {
+        this.geometry = geometry;
+        this.accumulator = new double[geometry.width()];
+    }
+
+    void preprocess(BufferedImage image, FloatBuffer target) {
+        int inWidth = image.getWidth();
+        int inHeight = image.getHeight();
+        int channels = geometry.channels();
+        int outWidth = geometry.width();
+        int outHeight = geometry.height();
+        if (columns == null || columns.inSize != inWidth) {
+            columns = new AreaResize(inWidth, outWidth);
+        }
+        if (rows == null || rows.inSize != inHeight) {
+            rows = new AreaResize(inHeight, outHeight);
+        }
+        Raster raster = image.getRaster();
+        ColorModel colours = image.getColorModel();
+        int bands = raster.getNumBands();
+        rowSamples = ensure(rowSamples, inWidth * bands);
+        channelRow = ensure(channelRow, channels * inWidth);
+        horizontal = ensure(horizontal, channels * inHeight * outWidth);
+
+        IndexColorModel palette = colours instanceof IndexColorModel icm ? icm : null;
+        boolean sourceGray = palette == null && colours.getNumColorComponents() == 1;
+        scale = ensure(scale, bands);
+        for (int b = 0; b < bands; b++) {
+            scale[b] = 1.0 / ((1L << raster.getSampleModel().getSampleSize(b)) - 1);
+        }
+
+        for (int y = 0; y < inHeight; y++) {
+            raster.getPixels(0, y, inWidth, 1, rowSamples);
+            toChannels(inWidth, bands, palette, sourceGray, scale);
+            for (int c = 0; c < channels; c++) {
+                resizeRow(channelRow, c * inWidth, horizontal, (c * inHeight + y) * outWidth);
+            }
+        }
+
+        int plane = outHeight * outWidth;
+        for (int c = 0; c < channels; c++) {
+            for (int oy = 0; oy < outHeight; oy++) {
+                java.util.Arrays.fill(accumulator, 0.0);
+                int first = rows.start[oy];
+                for (int k = rows.offset[oy], i = first; k < rows.offset[oy + 1]; k++, i++) {
+                    double weight = rows.weights[k];
+                    int base = (c * inHeight + i) * outWidth;
+                    for (int x = 0; x < outWidth; x++) {
+                        accumulator[x] += weight * horizontal[base + x];
+                    }
+                }
+                int out = c * plane + oy * outWidth;
+                for (int x = 0; x < outWidth; x++) {
+                    target.put(out + x, (float) accumulator[x]);
+                }
+            }
+        }
+    }
+
+    /** One decoded row (interleaved bands) to the model's channels, planar, in [0, 1]. */
+    private void toChannels(int width, int bands, IndexColorModel palette, boolean sourceGray, double[] scale) {
+        int channels = geometry.channels();
+        for (int x = 0; x < width; x++) {
+            double r;
+            double g;
+            double b;
+            if (palette != null) {
+                int rgb = palette.getRGB(rowSamples[x * bands]);
+                r = ((rgb >> 16) & 0xff) / 255.0;
+                g = ((rgb >> 8) & 0xff) / 255.0;
+                b = (rgb & 0xff) / 255.0;
+            } else if (sourceGray) {
+                double v = rowSamples[x * bands] * scale[0];
+                if (channels == 1) {
+                    channelRow[x] = v;
+                } else {
+                    channelRow[x] = v;
+                    channelRow[width + x] = v;
+                    channelRow[2 * width + x] = v;
+                }
+                continue;
+            } else {
+                int at = x * bands;
+                r = rowSamples[at] * scale[0];
+                g = rowSamples[at + 1] * scale[1];
+                b = rowSamples[at + 2] * scale[2];
+            }
+            if (channels == 1) {
+                channelRow[x] = RED * r + GREEN * g + BLUE * b;
+            } else {
+                channelRow[x] = r;
+                channelRow[width + x] = g;
+                channelRow[2 * width + x] = b;
+            }
+        }
+    }
+
+    private void resizeRow(double[] source, int sourceOffset, double[] target, int targetOffset) {
+        AreaResize w = columns;
+        for (int j = 0; j < w.outSize; j++) {
+            double sum = 0.0;
+            int i = sourceOffset + w.start[j];
+            for (int k = w.offset[j]; k < w.offset[j + 1]; k++, i++) {
+                sum += w.weights[k] * source[i];
+            }
+            target[targetOffset + j] = sum;
+        }
+    }
+
+    private static int[] ensure(int[] array, int size) {
+        return array.length >= size ? array : new int[size];
+    }
+
+    private static double[] ensure(double[] array, int size) {
+        return array.length >= size ? array : new double[size];
+    }
+}
