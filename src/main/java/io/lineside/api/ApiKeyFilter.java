@@ -23,10 +23,6 @@ public class ApiKeyFilter implements ContainerRequestFilter {
 
     private static final Logger LOG = Logger.getLogger(ApiKeyFilter.class);
 
-    /** The JSON error body every lineside endpoint uses. */
-    public record Refusal(String error, String detail) {
-    }
-
     @Inject
     ApiKeys keys;
 
@@ -62,6 +58,6 @@ public class ApiKeyFilter implements ContainerRequestFilter {
     }
 
     private static Response refuse(Response.Status status, String error, String detail) {
-        return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE).entity(new Refusal(error, detail)).build();
+        return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE).entity(new ErrorBody(error, detail)).build();
     }
 }

@@ -28,7 +28,7 @@ public class LifecycleProfile implements QuarkusTestProfile {
     public static final byte[] MODEL_B = model("B");
     public static final byte[] MODEL_C = model("C");
 
-    static byte[] model(String version) {
+    public static byte[] model(String version) {
         return OnnxModelBuilder.valid(1, 32, 32)
                 .with("lineside.model.name", "line3-housing")
                 .with("lineside.model.version", version)
