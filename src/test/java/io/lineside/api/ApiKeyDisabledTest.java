@@ -26,6 +26,18 @@ class ApiKeyDisabledTest {
     }
 
     @Test
+    void everyModelChangingEndpointIsDisabled() {
+        given().contentType("application/octet-stream").body(new byte[]{1, 2, 3}).put("/api/v1/model")
+                .then().statusCode(403).body("error", equalTo("disabled"));
+        given().header("X-API-Key", "anything").post("/api/v1/model/rollback")
+                .then().statusCode(403).body("error", equalTo("disabled"));
+        given().queryParam("alpha", 0.1).queryParam("folder", "x").post("/api/v1/model/calibration")
+                .then().statusCode(403).body("error", equalTo("disabled"));
+        given().queryParam("alpha", 0.1).multiPart("image", "a.png", new byte[]{1}).post("/api/v1/model/calibration")
+                .then().statusCode(403).body("error", equalTo("disabled"));
+    }
+
+    @Test
     void readEndpointsStayOpen() {
         given().get("/test/guarded").then().statusCode(200).body(equalTo("read"));
     }

@@ -66,6 +66,14 @@ class ApiKeyFilterTest {
     }
 
     @Test
+    void realEndpointsAreGuardedAndAnsweredWithTheKey() {
+        given().post("/api/v1/model/rollback").then().statusCode(401).body("error", equalTo("missing-api-key"));
+        // With the key the request reaches the endpoint: nothing to roll back to right after start-up.
+        given().header("X-API-Key", KEY).post("/api/v1/model/rollback")
+                .then().statusCode(409).body("error", equalTo("no-previous-model"));
+    }
+
+    @Test
     void readEndpointsNeedNoKey() {
         given().get("/test/guarded").then().statusCode(200).body(equalTo("read"));
     }
