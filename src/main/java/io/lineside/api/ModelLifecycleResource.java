@@ -24,6 +24,10 @@ import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeIn;
+import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestForm;
 import org.jboss.resteasy.reactive.RestQuery;
@@ -43,7 +47,13 @@ import java.util.Optional;
  */
 @Path("/api/v1/model")
 @Tag(name = "Model", description = "The model in service")
+@SecurityScheme(securitySchemeName = ModelLifecycleResource.API_KEY_SCHEME, type = SecuritySchemeType.APIKEY,
+        in = SecuritySchemeIn.HEADER, apiKeyName = RequiresApiKey.HEADER,
+        description = "One of lineside.api.keys; state-changing endpoints are disabled (403) when none is configured")
 public class ModelLifecycleResource {
+
+    /** The OpenAPI security scheme of {@link RequiresApiKey} endpoints: {@code @SecurityRequirement(name = API_KEY_SCHEME)}. */
+    public static final String API_KEY_SCHEME = "apiKey";
 
     /** Content types accepted for the ONNX bytes of PUT (none given counts as octet-stream). */
     static final String ONNX_TYPE = "application/x-onnx";
@@ -66,6 +76,7 @@ public class ModelLifecycleResource {
 
     @PUT
     @RequiresApiKey
+    @SecurityRequirement(name = API_KEY_SCHEME)
     @Consumes({MediaType.APPLICATION_OCTET_STREAM, ONNX_TYPE})
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Replace the model in service (hot swap)",
@@ -97,6 +108,7 @@ public class ModelLifecycleResource {
     @POST
     @Path("/rollback")
     @RequiresApiKey
+    @SecurityRequirement(name = API_KEY_SCHEME)
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Put the previous model back in service",
             description = "Restores the model that was in service before the last change (validated again like any new model). "
@@ -112,6 +124,7 @@ public class ModelLifecycleResource {
     @POST
     @Path("/calibration")
     @RequiresApiKey
+    @SecurityRequirement(name = API_KEY_SCHEME)
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Recalibrate the threshold from a folder of good images on the box",
             description = "Scores every PNG/JPEG/BMP file directly in `folder` (a path under lineside.calibration.root) with "
@@ -140,6 +153,7 @@ public class ModelLifecycleResource {
     @POST
     @Path("/calibration")
     @RequiresApiKey
+    @SecurityRequirement(name = API_KEY_SCHEME)
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Recalibrate the threshold from uploaded good images",
