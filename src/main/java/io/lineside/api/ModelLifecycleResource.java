@@ -29,6 +29,7 @@ import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import org.jboss.resteasy.reactive.RestForm;
 import org.jboss.resteasy.reactive.RestQuery;
 import org.jboss.resteasy.reactive.multipart.FileUpload;
@@ -71,6 +72,7 @@ public class ModelLifecycleResource {
     LinesideConfig config;
 
     /** What a model change answers: what happened, and the model now in service. */
+    @RegisterForReflection
     public record ModelChange(ReloadReport reload, ModelResponse model) {
     }
 

@@ -1,5 +1,6 @@
 package io.lineside.calibration;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
 /**
  * The answer of {@code POST /api/v1/model/calibration}.
  *
@@ -16,6 +17,7 @@ package io.lineside.calibration;
  * @param applied         whether the new threshold is now in force (only with apply=true)
  * @param persistedTo     the state file it was written to, when applied
  */
+@RegisterForReflection(ignoreNested = false)
 public record CalibrationReport(
         Model model,
         String source,

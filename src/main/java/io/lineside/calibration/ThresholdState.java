@@ -1,5 +1,7 @@
 package io.lineside.calibration;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
 import java.time.Instant;
 
 /**
@@ -15,6 +17,7 @@ import java.time.Instant;
  * @param appliedAt   when it was applied
  * @param source      where the images came from: {@code folder:<path under the root>} or {@code upload}
  */
+@RegisterForReflection
 public record ThresholdState(
         String modelSha256,
         double threshold,

@@ -38,6 +38,16 @@ class ApiKeyDisabledTest {
     }
 
     @Test
+    void theOpenApiDocumentDescribesTheKey() {
+        given().get("/q/openapi?format=json").then().statusCode(200)
+                .body("components.securitySchemes.apiKey.type", equalTo("apiKey"))
+                .body("components.securitySchemes.apiKey.in", equalTo("header"))
+                .body("components.securitySchemes.apiKey.name", equalTo("X-API-Key"))
+                .body("paths.'/api/v1/model'.put.security[0].apiKey", org.hamcrest.Matchers.empty())
+                .body("paths.'/api/v1/model'.get.security", org.hamcrest.Matchers.nullValue());
+    }
+
+    @Test
     void readEndpointsStayOpen() {
         given().get("/test/guarded").then().statusCode(200).body(equalTo("read"));
     }

@@ -1,5 +1,7 @@
 package io.lineside.model.lifecycle;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
 import java.time.Instant;
 
 /**
@@ -14,6 +16,7 @@ import java.time.Instant;
  * @param persisted for API-triggered changes: whether the model was also written to lineside.model.path
  *                  (so it survives a restart); null when not applicable
  */
+@RegisterForReflection
 public record ReloadReport(
         String outcome,
         String trigger,
