@@ -1,6 +1,7 @@
 package io.lineside.calibration;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
+
 /**
  * The answer of {@code POST /api/v1/model/calibration}.
  *
