@@ -2,7 +2,9 @@ package io.lineside.scoring;
 
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
+import java.awt.image.DataBufferByte;
 import java.awt.image.IndexColorModel;
+import java.awt.image.PixelInterleavedSampleModel;
 import java.awt.image.Raster;
 import java.nio.FloatBuffer;
 
@@ -58,8 +60,13 @@ final class Preprocessor {
             scale[b] = 1.0 / ((1L << raster.getSampleModel().getSampleSize(b)) - 1);
         }
 
+        boolean bytes = isInterleavedBytes(raster);
         for (int y = 0; y < inHeight; y++) {
-            raster.getPixels(0, y, inWidth, 1, rowSamples);
+            if (bytes) {
+                readByteRow(raster, y, inWidth, bands);
+            } else {
+                raster.getPixels(0, y, inWidth, 1, rowSamples);
+            }
             toChannels(inWidth, bands, palette, sourceGray, scale);
             for (int c = 0; c < channels; c++) {
                 resizeRow(channelRow, c * inWidth, horizontal, (c * inHeight + y) * outWidth);
@@ -82,6 +89,36 @@ final class Preprocessor {
                 for (int x = 0; x < outWidth; x++) {
                     target.put(out + x, (float) accumulator[x]);
                 }
+            }
+        }
+    }
+
+    /** 8-bit interleaved rasters (what JPEG, PNG and BMP decode to) are read from the array directly. */
+    private static boolean isInterleavedBytes(Raster raster) {
+        if (!(raster.getDataBuffer() instanceof DataBufferByte buffer) || buffer.getNumBanks() != 1
+                || !(raster.getSampleModel() instanceof PixelInterleavedSampleModel model)) {
+            return false;
+        }
+        for (int b = 0; b < model.getNumBands(); b++) {
+            if (model.getSampleSize(b) != 8) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Same result as {@code raster.getPixels(0, y, width, 1, rowSamples)}, without a call per sample. */
+    private void readByteRow(Raster raster, int y, int width, int bands) {
+        PixelInterleavedSampleModel model = (PixelInterleavedSampleModel) raster.getSampleModel();
+        DataBufferByte buffer = (DataBufferByte) raster.getDataBuffer();
+        byte[] data = buffer.getData();
+        int pixelStride = model.getPixelStride();
+        int tx = raster.getSampleModelTranslateX();
+        int ty = raster.getSampleModelTranslateY();
+        for (int b = 0; b < bands; b++) {
+            int at = buffer.getOffset() + model.getOffset(-tx, y - ty, b);
+            for (int x = 0, out = b; x < width; x++, out += bands, at += pixelStride) {
+                rowSamples[out] = data[at] & 0xff;
             }
         }
     }
