@@ -1,18 +1,20 @@
 package io.lineside.calibration;
 
-import io.lineside.inspection.Inspection;
-import io.lineside.inspection.Outcome;
 import io.lineside.inspection.Verdict;
+import io.lineside.journal.Journal;
+import io.lineside.journal.JournalRecord;
+import io.lineside.journal.RecordCursor;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
- * The last {@link #CAPACITY} verdicts (model sha256, score, verdict), for "how many recent
- * inspections would change verdict under a new threshold". Fed by the pipeline's outcome events, so
- * it holds what was inspected since start-up.
+ * The last {@link #CAPACITY} journaled inspections (model sha256, score, verdict), read back from the
+ * verdict journal, for "how many recent inspections would change verdict under a new threshold".
+ * Rejections (no score) are skipped, so it is the last 1000 inspections, across restarts.
  */
 @ApplicationScoped
 public class RecentVerdicts {
@@ -23,31 +25,28 @@ public class RecentVerdicts {
     public record Verdicted(String modelSha256, double score, Verdict verdict) {
     }
 
-    private final Verdicted[] ring = new Verdicted[CAPACITY];
-    private long count;
+    @Inject
+    Journal journal;
 
-    void onOutcome(@Observes Outcome outcome) {
-        if (outcome instanceof Inspection inspection) {
-            add(new Verdicted(inspection.model().sha256(), inspection.score(), inspection.verdict()));
+    /** Up to the last {@code n} journaled inspections (n at most {@link #CAPACITY}), oldest first. */
+    public List<Verdicted> last(int n) {
+        int wanted = Math.min(n, CAPACITY);
+        List<Verdicted> out = new ArrayList<>(wanted);
+        try (RecordCursor records = journal.newestFirst(null)) {
+            while (out.size() < wanted && records.hasNext()) {
+                JournalRecord r = records.next().record();
+                if (r.wasRejected() || r.score() == null || r.verdict() == null || r.modelSha256() == null) {
+                    continue;
+                }
+                out.add(new Verdicted(r.modelSha256(), r.score(), Verdict.valueOf(r.verdict())));
+            }
         }
-    }
-
-    synchronized void add(Verdicted v) {
-        ring[(int) (count++ % CAPACITY)] = v;
-    }
-
-    /** Up to the last {@code n} verdicts (n at most {@link #CAPACITY}), oldest first. */
-    public synchronized List<Verdicted> last(int n) {
-        int size = (int) Math.min(Math.min(n, CAPACITY), count);
-        List<Verdicted> out = new ArrayList<>(size);
-        for (long i = count - size; i < count; i++) {
-            out.add(ring[(int) (i % CAPACITY)]);
-        }
+        Collections.reverse(out);
         return out;
     }
 
     /** Where {@link #last} comes from, for the report. */
     public String description() {
-        return "inspections since start-up (in memory)";
+        return "verdict journal";
     }
 }

@@ -1,5 +1,8 @@
 package io.lineside.model.lifecycle;
 
+import io.lineside.journal.Journal;
+import io.lineside.journal.JournalEntry;
+import io.lineside.journal.JournalRecord;
 import io.lineside.model.ModelBundle;
 import io.lineside.model.OnnxModelBuilder;
 import io.lineside.scoring.TestImages;
@@ -7,6 +10,7 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -41,7 +45,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-/** Hot swap (file and API), refusal of bad models while the old one serves, rollback, keys. */
+/**
+ * Hot swap (file and API) under load, every inspection answered and journaled with the model that scored it;
+ * refusal of bad models while the old one serves; rollback; keys; upload limits.
+ */
 @QuarkusTest
 @TestProfile(LifecycleProfile.class)
 class ModelHotSwapTest {
@@ -53,6 +60,9 @@ class ModelHotSwapTest {
 
     @TestHTTPResource("/api/v1/inspections")
     URI inspections;
+
+    @Inject
+    Journal journal;
 
     /** Each test starts on model A (a PUT of the model in service changes nothing). */
     @BeforeEach
@@ -145,6 +155,11 @@ class ModelHotSwapTest {
         }
         List<Seen> failed = all.stream().filter(s -> s.status() != 200).toList();
         assertEquals(List.of(), failed, "every inspection during the swaps succeeded");
+        for (Seen seen : all) {
+            JournalRecord record = journal.findById(seen.id()).map(JournalEntry::record)
+                    .orElseThrow(() -> new AssertionError("inspection " + seen.id() + " is not in the journal"));
+            assertEquals(seen.sha256(), record.modelSha256(), "journaled with the model that answered, " + seen.id());
+        }
         assertTrue(all.stream().anyMatch(s -> s.sha256().equals(A)), "served by A before the swaps");
         assertTrue(all.stream().anyMatch(s -> s.sha256().equals(B)), "served by B between the swaps");
         assertTrue(all.stream().anyMatch(s -> s.sha256().equals(C)), "served by C after the swaps");
