@@ -1,6 +1,8 @@
 package io.lineside.api;
 
 import io.lineside.model.ActiveModel;
+import io.lineside.model.ModelBundle;
+import io.lineside.model.lifecycle.ModelLifecycle;
 import io.lineside.model.ModelUnavailableException;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -20,17 +22,23 @@ public class ModelResource {
     @Inject
     ActiveModel activeModel;
 
+    @Inject
+    ModelLifecycle lifecycle;
+
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Describe the model in service",
             description = "Identity, sha256, input shape, preprocessing, score function, the threshold in force "
-                    + "and where it came from, calibration figures, and every lineside.* metadata key.")
+                    + "and where it came from, calibration figures, every lineside.* metadata key, the last attempt to change the "
+                    + "model (lastReload: outcome success|invalid|rollback|error, trigger, message, time) and the model a rollback "
+                    + "would restore (previous).")
     @APIResponse(responseCode = "200", description = "The model in service",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ModelResponse.class)))
     @APIResponse(responseCode = "503", description = "No model in service; detail says why",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
     public ModelResponse model() {
-        return activeModel.current().map(ModelResponse::of)
+        return activeModel.current().map(m -> ModelResponse.of(m).withLifecycle(lifecycle.lastReload().orElse(null),
+                        lifecycle.previous().map(ModelBundle::identity).orElse(null)))
                 .orElseThrow(() -> new ModelUnavailableException(activeModel.unavailableReason()));
     }
 }

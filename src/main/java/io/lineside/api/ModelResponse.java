@@ -1,7 +1,9 @@
 package io.lineside.api;
 
+import io.lineside.inspection.ModelIdentity;
 import io.lineside.model.LoadedModel;
 import io.lineside.model.ModelMetadata;
+import io.lineside.model.lifecycle.ReloadReport;
 
 import java.util.List;
 import java.util.Map;
@@ -22,7 +24,9 @@ public record ModelResponse(
         double modelThreshold,
         Calibration calibration,
         int concurrency,
-        Map<String, String> metadata) {
+        Map<String, String> metadata,
+        ReloadReport lastReload,
+        ModelIdentity previous) {
 
     /** The input tensor and how images are prepared for it. */
     public record Input(List<Integer> shape, int channels, int height, int width, String resize) {
@@ -36,6 +40,12 @@ public record ModelResponse(
     public record Calibration(double alpha, long n, Double median) {
     }
 
+    /** The same, with the last model change attempt and the model a rollback would restore. */
+    ModelResponse withLifecycle(ReloadReport lastReload, ModelIdentity previous) {
+        return new ModelResponse(name, version, sha256, origin, loadedAt, format, arch, input, score, threshold,
+                thresholdSource, modelThreshold, calibration, concurrency, metadata, lastReload, previous);
+    }
+
     static ModelResponse of(LoadedModel model) {
         ModelMetadata m = model.bundle().metadata();
         var g = m.geometry();
@@ -47,6 +57,6 @@ public record ModelResponse(
                 threshold.value(), threshold.source().name().toLowerCase(java.util.Locale.ROOT), m.threshold(),
                 new Calibration(m.calibrationAlpha(), m.calibrationN(),
                         m.calibrationMedian().isPresent() ? m.calibrationMedian().getAsDouble() : null),
-                model.scorer().poolSize(), m.properties());
+                model.scorer().poolSize(), m.properties(), null, null);
     }
 }

@@ -53,6 +53,11 @@ public interface LinesideConfig {
         @WithName("watch-interval")
         @WithDefault("2s")
         Duration watchInterval();
+
+        /** Largest ONNX file accepted by {@code PUT /api/v1/model}; must not exceed quarkus.http.limits.max-body-size. */
+        @WithName("max-upload")
+        @WithDefault("64M")
+        MemorySize maxUpload();
     }
 
     interface Limits {
@@ -172,5 +177,15 @@ public interface LinesideConfig {
         @WithName("state-file")
         @WithDefault("./data/threshold.json")
         Path stateFile();
+
+        /** Most images one calibration request may score (folder or upload). */
+        @WithName("max-images")
+        @WithDefault("5000")
+        int maxImages();
+
+        /** Largest total size of the images uploaded in one calibration request (each is also held to lineside.limits.max-bytes). */
+        @WithName("max-upload")
+        @WithDefault("64M")
+        MemorySize maxUpload();
     }
 }

@@ -1,6 +1,7 @@
 package io.lineside.model;
 
 import ai.onnxruntime.OrtEnvironment;
+import io.lineside.calibration.PersistedThreshold;
 import io.lineside.config.LinesideConfig;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -30,9 +31,13 @@ public class ModelStartup {
     @Inject
     ActiveModel activeModel;
 
+    @Inject
+    PersistedThreshold persistedThreshold;
+
     void onStart(@Observes StartupEvent event) {
         try {
-            activeModel.activate(loadConfigured());
+            // A threshold recalibrated on the box for exactly this model survives the restart.
+            activeModel.activate(persistedThreshold.applyTo(loadConfigured()));
         } catch (ModelValidationException | IOException e) {
             String reason = "model refused: " + e.getMessage();
             activeModel.markUnavailable(reason);
