@@ -29,6 +29,7 @@ public class CameraResource {
 
     @POST
     @Path("/trigger")
+    @RequiresApiKey
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Grab one frame now and inspect it",
             description = "For a PLC's \"part in position\" signal: fetches the camera's current frame "

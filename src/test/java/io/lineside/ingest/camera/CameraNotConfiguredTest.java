@@ -12,12 +12,11 @@ import static org.hamcrest.Matchers.equalTo;
 class CameraNotConfiguredTest {
 
     @Test
-    void triggerAnswers503WithJson() {
+    void triggerIsDisabledWithoutAnApiKeyConfigured() {
         given().post("/api/v1/camera/trigger")
-                .then().statusCode(503)
+                .then().statusCode(403)
                 .contentType("application/json")
-                .body("error", equalTo("camera-not-configured"))
-                .body("detail", containsString("lineside.camera.url"));
+                .body("error", equalTo("disabled"));
     }
 
     @Test

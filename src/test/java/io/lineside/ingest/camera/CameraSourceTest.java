@@ -132,13 +132,21 @@ class CameraSourceTest {
     }
 
     @Test
+    void triggerWithoutTheApiKeyIsRefused() {
+        given().post("/api/v1/camera/trigger").then().statusCode(401)
+                .contentType("application/json").body("error", equalTo("missing-api-key"));
+        given().header("X-API-Key", "wrong").post("/api/v1/camera/trigger").then().statusCode(401)
+                .body("error", equalTo("invalid-api-key"));
+    }
+
+    @Test
     void triggerAnswersAsTheInspectionsApiDoes() {
         byte[] good = Samples.of("good").get(0);
         byte[] defect = Samples.of("defect").get(0);
         camera.behave(Behaviour.FRAMES).frame(good);
         Response viaApi = given().contentType("application/octet-stream").body(good).post("/api/v1/inspections");
         viaApi.then().statusCode(200);
-        Response triggered = given().post("/api/v1/camera/trigger");
+        Response triggered = given().header("X-API-Key", CameraProfile.KEY).post("/api/v1/camera/trigger");
         triggered.then().statusCode(200)
                 .contentType("application/json")
                 .header("X-Inspection-Id", org.hamcrest.Matchers.notNullValue())
@@ -153,7 +161,7 @@ class CameraSourceTest {
                 "the same image scores the same through the camera");
 
         camera.frame(defect);
-        given().post("/api/v1/camera/trigger").then().statusCode(200).body("verdict", equalTo("DEFECT"));
+        given().header("X-API-Key", CameraProfile.KEY).post("/api/v1/camera/trigger").then().statusCode(200).body("verdict", equalTo("DEFECT"));
     }
 
     @Test
@@ -206,7 +214,7 @@ class CameraSourceTest {
             assertTrue(Duration.ofNanos(System.nanoTime() - start).toMillis() < 500, "the API waited on the camera");
         }
         long start = System.nanoTime();
-        given().post("/api/v1/camera/trigger").then().statusCode(503)
+        given().header("X-API-Key", CameraProfile.KEY).post("/api/v1/camera/trigger").then().statusCode(503)
                 .contentType("application/json")
                 .body("error", equalTo("camera-timeout"));
         // At most a poll in flight (one timeout) and the trigger's own fetch (one timeout).
@@ -216,7 +224,7 @@ class CameraSourceTest {
     @Test
     void triggerOnAFailingCameraIs503WithTheReason() {
         camera.behave(Behaviour.HTML);
-        given().post("/api/v1/camera/trigger").then().statusCode(503)
+        given().header("X-API-Key", CameraProfile.KEY).post("/api/v1/camera/trigger").then().statusCode(503)
                 .contentType("application/json")
                 .body("error", equalTo("camera-not-image"))
                 .body("detail", org.hamcrest.Matchers.containsString("text/html"));
@@ -226,7 +234,7 @@ class CameraSourceTest {
     void garbageFromTheCameraIsRejectedWithAReason() {
         double before = Scrape.count("lineside_rejected_total", "source", CAM, "reason", "not-an-image");
         camera.behave(Behaviour.GARBAGE);
-        given().post("/api/v1/camera/trigger").then().statusCode(502)
+        given().header("X-API-Key", CameraProfile.KEY).post("/api/v1/camera/trigger").then().statusCode(502)
                 .contentType("application/json")
                 .body("error", equalTo("not-an-image"));
         Eventually.within(SOON, () -> assertTrue(
@@ -243,7 +251,7 @@ class CameraSourceTest {
                 given().get("/q/health/group/camera").asString(),
                 given().get("/q/health").asString(),
                 given().get("/api/v1/camera").asString(),
-                given().post("/api/v1/camera/trigger").asString(),
+                given().header("X-API-Key", CameraProfile.KEY).post("/api/v1/camera/trigger").asString(),
                 given().get("/q/openapi").asString(),
                 String.join("\n", LOG));
         for (String output : outputs) {
