@@ -49,11 +49,27 @@ public final class OnnxScorer implements AutoCloseable {
 
     /** Waits for a free buffer set; close the slot to give it back. */
     public ScoringSlot acquire() throws InterruptedException {
-        return free.take();
+        ScoringSlot slot = free.take();
+        slot.acquiredAtNanos = System.nanoTime();
+        return slot;
     }
 
     void release(ScoringSlot slot) {
+        slot.acquiredAtNanos = 0;
         free.offer(slot);
+    }
+
+    /** How long the longest-held slot has been in use, in nanoseconds; 0 when none is. A stuck inference shows here. */
+    public long longestInFlightNanos() {
+        long now = System.nanoTime();
+        long longest = 0;
+        for (ScoringSlot slot : slots) {
+            long since = slot.acquiredAtNanos;
+            if (since != 0) {
+                longest = Math.max(longest, now - since);
+            }
+        }
+        return longest;
     }
 
     public ModelGeometry geometry() {

@@ -36,6 +36,8 @@ public final class ScoringSlot implements AutoCloseable {
     /** Whether {@link #residualMap} belongs to the current inference. */
     private boolean residualMapReady;
     private boolean inferred;
+    /** When the current holder acquired the slot ({@link System#nanoTime()}); 0 while free. */
+    volatile long acquiredAtNanos;
 
     ScoringSlot(OnnxScorer owner, OrtEnvironment environment, OrtSession session, String inputName,
                 String outputName, ModelGeometry geometry, double sigma) throws OrtException {

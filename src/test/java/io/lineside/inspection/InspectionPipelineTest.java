@@ -1,0 +1,170 @@
+package io.lineside.inspection;
+
+import ai.onnxruntime.OrtEnvironment;
+import io.lineside.config.LinesideConfig;
+import io.lineside.model.ActiveModel;
+import io.lineside.model.LoadedModel;
+import io.lineside.model.ModelLoader;
+import io.lineside.model.ModelUnavailableException;
+import io.lineside.model.OnnxModelBuilder;
+import io.lineside.scoring.TestImages;
+import io.quarkus.runtime.configuration.MemorySize;
+import jakarta.enterprise.event.Event;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.lang.reflect.Proxy;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalDouble;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The pipeline's contract with every source: commit before notify, rejections instead of exceptions. */
+class InspectionPipelineTest {
+    private final List<String> log = new ArrayList<>();
+    private final List<Outcome> journaled = new ArrayList<>();
+    private final List<Outcome> announced = new ArrayList<>();
+    private IOException journalFailure;
+    private RuntimeException listenerFailure;
+    private InspectionPipeline pipeline;
+
+    @SuppressWarnings("unchecked")
+    private static <T> T proxy(Class<T> type, java.lang.reflect.InvocationHandler handler) {
+        return (T) Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, handler);
+    }
+
+    @BeforeEach
+    void setUp() throws Exception {
+        LinesideConfig.Limits limits = proxy(LinesideConfig.Limits.class, (p, m, a) -> switch (m.getName()) {
+            case "maxBytes" -> new MemorySize(BigInteger.valueOf(1 << 20));
+            case "maxPixels" -> 4_000_000L;
+            default -> throw new UnsupportedOperationException(m.getName());
+        });
+        pipeline = new InspectionPipeline();
+        pipeline.config = proxy(LinesideConfig.class, (p, m, a) -> {
+            if (m.getName().equals("limits")) {
+                return limits;
+            }
+            throw new UnsupportedOperationException(m.getName());
+        });
+        pipeline.journal = outcome -> {
+            log.add("journal");
+            if (journalFailure != null) {
+                throw journalFailure;
+            }
+            journaled.add(outcome);
+        };
+        pipeline.outcomes = proxy(Event.class, (p, m, a) -> {
+            if (m.getName().equals("fire")) {
+                log.add("notify");
+                announced.add((Outcome) a[0]);
+                if (listenerFailure != null) {
+                    throw listenerFailure;
+                }
+                return null;
+            }
+            throw new UnsupportedOperationException(m.getName());
+        });
+        ActiveModel activeModel = new ActiveModel();
+        var activated = ActiveModel.class.getDeclaredField("activated");
+        activated.setAccessible(true);
+        activated.set(activeModel, proxy(Event.class, (p, m, a) -> null));
+        pipeline.activeModel = activeModel;
+        pipeline.init();
+    }
+
+    private void loadModel(String threshold) throws Exception {
+        LoadedModel model = new ModelLoader(OrtEnvironment.getEnvironment(), 1, 2).load(
+                OnnxModelBuilder.valid(1, 16, 16).with("lineside.threshold", threshold).build(), "t.onnx",
+                OptionalDouble.empty());
+        pipeline.activeModel.activate(model);
+    }
+
+    private static ImageInput input(byte[] bytes) {
+        return new ImageInput(bytes, "part-1", "test", Instant.parse("2026-01-02T03:04:05Z"));
+    }
+
+    @Test
+    void inspectsCommitsThenAnnounces() throws Exception {
+        loadModel("0.05");
+        Outcome outcome = pipeline.inspect(input(TestImages.encode(TestImages.gray(64, 48, 1), "png")));
+        Inspection inspection = assertInstanceOf(Inspection.class, outcome);
+        assertEquals(List.of("journal", "notify"), log);
+        assertSame(outcome, journaled.get(0));
+        assertSame(outcome, announced.get(0));
+        assertEquals("part-1", inspection.name());
+        assertEquals("test", inspection.source());
+        assertEquals(Instant.parse("2026-01-02T03:04:05Z"), inspection.receivedAt());
+        assertEquals(64, inspection.imageSha256().length());
+        assertEquals("test-model", inspection.model().name());
+        assertEquals(0.05, inspection.threshold());
+        assertEquals(inspection.score() > 0.05 ? Verdict.DEFECT : Verdict.GOOD, inspection.verdict());
+        assertTrue(inspection.timings().total() >= inspection.timings().infer());
+    }
+
+    @Test
+    void aScoreEqualToTheThresholdIsGood() throws Exception {
+        loadModel("0");
+        BufferedImage flat = new BufferedImage(20, 20, BufferedImage.TYPE_BYTE_GRAY); // uniform: std of residual is 0
+        Inspection inspection = (Inspection) pipeline.inspect(input(TestImages.encode(flat, "png")));
+        assertEquals(0.0, inspection.score(), 1e-9);
+        assertEquals(Verdict.GOOD, inspection.verdict());
+    }
+
+    @Test
+    void badInputIsARejectionCommittedAndAnnouncedEvenWithoutAModel() {
+        Outcome outcome = pipeline.inspect(input("not an image".getBytes(StandardCharsets.UTF_8)));
+        Rejection rejection = assertInstanceOf(Rejection.class, outcome);
+        assertEquals(RejectReason.NOT_AN_IMAGE, rejection.reason());
+        assertEquals(List.of("journal", "notify"), log);
+        assertSame(rejection, announced.get(0));
+    }
+
+    @Test
+    void whenTheJournalFailsNobodyIsToldAndTheSourceKeepsItsInput() throws Exception {
+        loadModel("0.05");
+        journalFailure = new IOException("disk full");
+        InspectionFailedException e = assertThrows(InspectionFailedException.class,
+                () -> pipeline.inspect(input(TestImages.encode(TestImages.gray(32, 32, 1), "png"))));
+        assertTrue(e.getMessage().contains("disk full"));
+        assertTrue(announced.isEmpty());
+    }
+
+    @Test
+    void aFailingListenerDoesNotUndoTheCommit() throws Exception {
+        loadModel("0.05");
+        listenerFailure = new IllegalStateException("listener bug");
+        Outcome outcome = pipeline.inspect(input(TestImages.encode(TestImages.gray(32, 32, 1), "png")));
+        assertSame(outcome, journaled.get(0));
+    }
+
+    @Test
+    void withoutAModelAValidImageIsNotCommitted() {
+        assertThrows(ModelUnavailableException.class,
+                () -> pipeline.inspect(input(TestImages.encode(TestImages.gray(32, 32, 1), "png"))));
+        assertTrue(journaled.isEmpty());
+        assertTrue(announced.isEmpty());
+    }
+
+    @Test
+    void residualMapIsCapturedOnRequest() throws Exception {
+        loadModel("0.05");
+        ResidualCapture capture = new ResidualCapture();
+        pipeline.inspect(input(TestImages.encode(TestImages.gray(64, 64, 1), "png")), capture);
+        assertEquals(16, capture.width());
+        assertEquals(16, capture.height());
+        assertTrue(capture.values()[0] > 0, "residual of 0.9x + 0.02 is never zero on this image");
+        pipeline.inspect(input(new byte[0]), capture);
+        assertEquals(0, capture.width(), "a rejection has no residual map");
+    }
+}
