@@ -2,7 +2,9 @@ package io.lineside.scoring;
 
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
+import java.awt.image.DataBufferByte;
 import java.awt.image.IndexColorModel;
+import java.awt.image.PixelInterleavedSampleModel;
 import java.awt.image.Raster;
 import java.nio.FloatBuffer;
 
@@ -58,8 +60,13 @@ final class Preprocessor {
             scale[b] = 1.0 / ((1L << raster.getSampleModel().getSampleSize(b)) - 1);
         }
 
+        ByteRows bytes = ByteRows.of(raster);
         for (int y = 0; y < inHeight; y++) {
-            raster.getPixels(0, y, inWidth, 1, rowSamples);
+            if (bytes != null) {
+                bytes.row(y, inWidth, rowSamples);
+            } else {
+                raster.getPixels(0, y, inWidth, 1, rowSamples);
+            }
             toChannels(inWidth, bands, palette, sourceGray, scale);
             for (int c = 0; c < channels; c++) {
                 resizeRow(channelRow, c * inWidth, horizontal, (c * inHeight + y) * outWidth);
@@ -133,6 +140,42 @@ final class Preprocessor {
                 sum += w.weights[k] * source[i];
             }
             target[targetOffset + j] = sum;
+        }
+    }
+
+    /**
+     * Direct reads of 8-bit interleaved rasters (what the JDK's JPEG, PNG and BMP readers produce for
+     * gray and RGB): the same samples, in band order, as {@code Raster.getPixels}, without its
+     * per-sample virtual calls, which cost more than the resize itself.
+     */
+    private record ByteRows(byte[] data, int origin, int scanline, int pixelStride, int[] bandOffsets) {
+        static ByteRows of(Raster raster) {
+            if (!(raster.getDataBuffer() instanceof DataBufferByte buffer)
+                    || buffer.getNumBanks() != 1
+                    || !(raster.getSampleModel() instanceof PixelInterleavedSampleModel model)) {
+                return null;
+            }
+            for (int b = 0; b < model.getNumBands(); b++) {
+                if (model.getSampleSize(b) != 8) {
+                    return null;
+                }
+            }
+            int origin = buffer.getOffset()
+                    - raster.getSampleModelTranslateY() * model.getScanlineStride()
+                    - raster.getSampleModelTranslateX() * model.getPixelStride();
+            return new ByteRows(buffer.getData(), origin, model.getScanlineStride(), model.getPixelStride(),
+                    model.getBandOffsets());
+        }
+
+        void row(int y, int width, int[] samples) {
+            int bands = bandOffsets.length;
+            int start = origin + y * scanline;
+            for (int b = 0; b < bands; b++) {
+                int at = start + bandOffsets[b];
+                for (int x = 0, i = b; x < width; x++, i += bands, at += pixelStride) {
+                    samples[i] = data[at] & 0xff;
+                }
+            }
         }
     }
 
