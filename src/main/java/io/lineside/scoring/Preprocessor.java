@@ -28,6 +28,11 @@ final class Preprocessor {
     private double[] horizontal = new double[0];
     private double[] scale = new double[4];
     private final double[] accumulator;
+    private int[] bandOffsets = new int[4];
+    private byte[] directData;
+    private int directOrigin;
+    private int directScanline;
+    private int directPixelStride;
 
     Preprocessor(ModelGeometry geometry) {
         this.geometry = geometry;
@@ -60,10 +65,10 @@ final class Preprocessor {
             scale[b] = 1.0 / ((1L << raster.getSampleModel().getSampleSize(b)) - 1);
         }
 
-        ByteRows bytes = ByteRows.of(raster);
+        boolean direct = directBytes(raster);
         for (int y = 0; y < inHeight; y++) {
-            if (bytes != null) {
-                bytes.row(y, inWidth, rowSamples);
+            if (direct) {
+                directRow(y, inWidth, bands);
             } else {
                 raster.getPixels(0, y, inWidth, 1, rowSamples);
             }
@@ -73,6 +78,7 @@ final class Preprocessor {
             }
         }
 
+        directData = null; // do not keep the decoded image alive
         int plane = outHeight * outWidth;
         for (int c = 0; c < channels; c++) {
             for (int oy = 0; oy < outHeight; oy++) {
@@ -146,35 +152,37 @@ final class Preprocessor {
     /**
      * Direct reads of 8-bit interleaved rasters (what the JDK's JPEG, PNG and BMP readers produce for
      * gray and RGB): the same samples, in band order, as {@code Raster.getPixels}, without its
-     * per-sample virtual calls, which cost more than the resize itself.
+     * per-sample virtual calls. Allocation-free: the band offsets go into a kept array.
+     *
+     * @return whether the raster has that layout (then {@link #bandOffsets} and the origin are set)
      */
-    private record ByteRows(byte[] data, int origin, int scanline, int pixelStride, int[] bandOffsets) {
-        static ByteRows of(Raster raster) {
-            if (!(raster.getDataBuffer() instanceof DataBufferByte buffer)
-                    || buffer.getNumBanks() != 1
-                    || !(raster.getSampleModel() instanceof PixelInterleavedSampleModel model)) {
-                return null;
-            }
-            for (int b = 0; b < model.getNumBands(); b++) {
-                if (model.getSampleSize(b) != 8) {
-                    return null;
-                }
-            }
-            int origin = buffer.getOffset()
-                    - raster.getSampleModelTranslateY() * model.getScanlineStride()
-                    - raster.getSampleModelTranslateX() * model.getPixelStride();
-            return new ByteRows(buffer.getData(), origin, model.getScanlineStride(), model.getPixelStride(),
-                    model.getBandOffsets());
+    private boolean directBytes(Raster raster) {
+        if (!(raster.getDataBuffer() instanceof DataBufferByte buffer) || buffer.getNumBanks() != 1
+                || !(raster.getSampleModel() instanceof PixelInterleavedSampleModel model)) {
+            return false;
         }
+        int bands = model.getNumBands();
+        bandOffsets = ensure(bandOffsets, bands);
+        for (int b = 0; b < bands; b++) {
+            if (model.getSampleSize(b) != 8) {
+                return false;
+            }
+            bandOffsets[b] = model.getOffset(0, 0, b);
+        }
+        directData = buffer.getData();
+        directScanline = model.getScanlineStride();
+        directPixelStride = model.getPixelStride();
+        directOrigin = buffer.getOffset() - raster.getSampleModelTranslateY() * directScanline
+                - raster.getSampleModelTranslateX() * directPixelStride;
+        return true;
+    }
 
-        void row(int y, int width, int[] samples) {
-            int bands = bandOffsets.length;
-            int start = origin + y * scanline;
-            for (int b = 0; b < bands; b++) {
-                int at = start + bandOffsets[b];
-                for (int x = 0, i = b; x < width; x++, i += bands, at += pixelStride) {
-                    samples[i] = data[at] & 0xff;
-                }
+    private void directRow(int y, int width, int bands) {
+        int start = directOrigin + y * directScanline;
+        for (int b = 0; b < bands; b++) {
+            int at = start + bandOffsets[b];
+            for (int x = 0, i = b; x < width; x++, i += bands, at += directPixelStride) {
+                rowSamples[i] = directData[at] & 0xff;
             }
         }
     }
