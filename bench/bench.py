@@ -37,13 +37,20 @@ APP_JAR = ROOT / "target" / "quarkus-app" / "quarkus-run.jar"
 CLASSES = WORK / "classes"
 DEFAULT_MODEL = ROOT / "src" / "main" / "resources" / "lineside" / "default-model.onnx"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# The Python loop's numpy work is a few small matrix products per image: OpenBLAS's default thread pool
+# makes them many times slower on a busy 2-core machine (measured: 36 ms instead of 4.5 ms per image),
+# so the loop is given one BLAS thread. That favours the Python side; set it yourself to compare.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from python_loop import PythonLoop  # noqa: E402
 
 # The models: the embedded default, and two of the size a real line uses (built here if missing,
 # by the trainer's CLI, on synthetic parts; a few epochs are enough for speed figures).
 MODELS = {
-    "default": None,
+    # Used only while the embedded default is missing from the checkout: the same recipe (same graph,
+    # so the same speed) as training/README.md's default model, trained for one epoch.
+    "default": ["--arch", "conv", "--size", "128", "--conv-width", "8", "--latent", "16", "--epochs", "1"],
     "conv-128": ["--arch", "conv", "--size", "128", "--epochs", "3"],
     "dense-300": ["--arch", "dense", "--size", "300", "--epochs", "3"],
 }
@@ -85,9 +92,9 @@ def ensure_images(n_good: int = 100, n_defect: int = 20) -> Path:
 
 
 def model_path(name: str) -> Path:
-    if name == "default":
+    if name == "default" and DEFAULT_MODEL.is_file():
         return DEFAULT_MODEL
-    path = WORK / "models" / f"{name}.onnx"
+    path = WORK / "models" / (f"{name}.onnx" if name != "default" else "default-recipe-standin.onnx")
     if not path.is_file():
         good = WORK / "synth-train"
         if not (good / "good").is_dir():
@@ -491,7 +498,8 @@ def machine() -> dict:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("what", nargs="+", choices=("setup", "latency", "throughput", "memory", "startup", "folder", "all"))
+    p.add_argument("what", nargs="+",
+                   choices=("setup", "latency", "throughput", "memory", "startup", "folder", "all", "report"))
     p.add_argument("--models", default="default,conv-128,dense-300")
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--n", type=int, default=200, help="images per round")
@@ -501,6 +509,8 @@ def main(argv=None) -> int:
     p.add_argument("--starts", type=int, default=3)
     args = p.parse_args(argv)
     what = set(args.what)
+    if what == {"report"}:
+        return markdown_report(args.models.split(","))
     if "all" in what:
         what = {"latency", "throughput", "memory", "startup", "folder"}
     images = ensure_images()
@@ -509,15 +519,15 @@ def main(argv=None) -> int:
     info = machine()
     log(f"machine: {info}")
     for name in args.models.split(","):
-        model = str(model_path(name)) if name != "default" else "default"
         if name == "default" and not DEFAULT_MODEL.is_file():
-            log("the embedded default model is not in this checkout yet; skipping 'default'")
-            continue
+            log("the embedded default model is not in this checkout: measuring a stand-in of the same recipe")
+        model = str(model_path(name)) if name != "default" or not DEFAULT_MODEL.is_file() else "default"
         out = results_dir / f"{name}.json"
         result = json.loads(out.read_text()) if out.is_file() else {}
         result["machine"] = info
         result["model"] = name
-        py_model = str(DEFAULT_MODEL) if name == "default" else model
+        py_model = str(model_path(name))
+        result["model_file"] = py_model
         if "latency" in what:
             log(f"[{name}] floor, hot path and end-to-end latency through the API")
             result["latency"] = bench_floor_and_latency(model, images, args.rounds, args.n)
@@ -654,6 +664,77 @@ def print_summary(r: dict) -> None:
         S = r["startup"]
         lines.append(f"start-up until ready: median {S['ready_s_median']:.2f} s of {S['ready_s']}")
     print("\n".join(lines), flush=True)
+
+
+def markdown_report(names) -> int:
+    """The results as the Markdown tables of bench/README.md."""
+    rs = [json.loads((WORK / "results" / f"{n}.json").read_text()) for n in names
+          if (WORK / "results" / f"{n}.json").is_file()]
+    if not rs:
+        sys.exit("no results yet under target/bench/results")
+    m = rs[0]["machine"]
+    print(f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory_gib']} GiB, {m['java']}, Python {m['python']}, "
+          f"onnxruntime (Python) {m['onnxruntime_python']}; {m['date']}; load average at start {m['load']}\n")
+    col = " | ".join(r["model"] for r in rs)
+    print(f"| figure | {col} |")
+    print("|---|" + "---|" * len(rs))
+
+    def row(label, f):
+        cells = []
+        for r in rs:
+            try:
+                cells.append(f(r))
+            except (KeyError, TypeError, ValueError):
+                cells.append("-")
+        print(f"| {label} | " + " | ".join(cells) + " |")
+
+    row("model input", lambda r: r["latency"]["java"]["geometry"].replace("ModelGeometry", ""))
+    row("**floor**: ORT run p50, ms", lambda r: f"{r['latency']['floor_p50_ms']:.2f}")
+    row("&nbsp; appliance session + pinned output / plain run / ORT spinning default, ms",
+        lambda r: f"{r['latency']['floor_pinned_p50_ms']:.2f} / {r['latency']['floor_plain_p50_ms']:.2f} / "
+                  f"{r['latency']['floor_spinning_p50_ms']:.2f}")
+    for ph in ("decode", "preprocess", "infer", "score", "total"):
+        row(f"API {ph} p50 / p99, ms", lambda r, ph=ph: f"{r['latency']['api_phases_ms'][ph]['p50']:.2f} / "
+                                                       f"{r['latency']['api_phases_ms'][ph]['p99']:.2f}")
+    row("API round trip at the client p50 / p99, ms (adds HTTP, JSON, journal)",
+        lambda r: f"{r['latency']['api_client_ms']['p50']:.2f} / {r['latency']['api_client_ms']['p99']:.2f}")
+    row("**end to end / floor** (in-appliance total, median of rounds; target <= 1.25)",
+        lambda r: f"x{r['latency']['e2e_over_floor_median']:.2f}")
+    row("client round trip / floor", lambda r: f"x{r['latency']['client_over_floor_median']:.2f}")
+    row("scorer hot path p50 (preprocess+infer+score, in-process), ms",
+        lambda r: f"{r['latency']['scorer_hot_path']['hot']['p50']:.2f}")
+    row("**heap bytes / image, scorer hot path** (preprocess / infer / score)",
+        lambda r: f"{r['latency']['scorer_bytes_per_image']:.0f} ({r['latency']['scorer_bytes_per_image_by_phase']['preprocess']:.0f}"
+                  f" / {r['latency']['scorer_bytes_per_image_by_phase']['infer']:.0f}"
+                  f" / {r['latency']['scorer_bytes_per_image_by_phase']['score']:.0f})")
+    row("heap bytes / image, JPEG decode", lambda r: f"{r['latency']['decode_bytes_per_image']:.0f}")
+    row("heap bytes / request, whole request (jvm_gc_memory_allocated_bytes)",
+        lambda r: f"{r['memory']['heap_bytes_per_request']:.0f}")
+    row("**throughput, appliance** (images/s, clients)",
+        lambda r: f"{r['throughput']['appliance_ips_median']:.1f} ({r['throughput']['clients']})")
+    row("throughput, Python loop (ORT defaults) images/s", lambda r: f"{r['throughput']['python_ips_median']:.1f}")
+    row("**appliance / Python loop** (median of rounds; target >= 2)", lambda r: f"x{r['throughput']['ratio_median']:.2f}")
+    row("Python loop without ORT spinning, images/s (ratio)",
+        lambda r: f"{r['throughput']['python_tuned_ips_median']:.1f} (x{r['throughput']['ratio_tuned_median']:.2f})")
+    row("CPU ms / image: appliance / Python loop",
+        lambda r: f"{r['throughput']['appliance_cpu_ms_per_image_median']:.2f} / {r['throughput']['python_cpu_ms_per_image_median']:.2f}")
+    row("Python loop phases p50, ms (decode+preprocess / infer / score)",
+        lambda r: " / ".join(f"{r['throughput']['python_phases_ms'][k]['p50']:.2f}" for k in ("decode+preprocess", "infer", "score")))
+    row("score, Python vs appliance, max relative difference",
+        lambda r: f"{r['throughput']['score_max_rel_diff_python_vs_appliance']:.1e}")
+    row("RSS at ready, MiB (memory run)", lambda r: f"{r['memory']['rss_ready_mib']:.0f}")
+    row("**RSS after 10000 images**, MiB (growth after the first 20 %)",
+        lambda r: f"{r['memory']['rss_after_mib']:.0f} ({r['memory']['rss_growth_after_warmup_mib']:+.1f})")
+    row("RSS along the run, MiB", lambda r: " ".join(f"{v:.0f}" for _, v in r["memory"]["rss_trail_mib"]))
+    row("folder: files -> all archived, s (images/s)",
+        lambda r: f"{r['folder']['images']} -> {r['folder']['seconds_until_all_archived']:.1f} ({r['folder']['images_per_s']:.1f})")
+    for ph in ("decode", "preprocess", "infer", "score", "total"):
+        row(f"folder {ph} p50 / p99, ms (from histogram buckets)",
+            lambda r, ph=ph: f"{r['folder']['phases_ms_from_histogram'][ph]['p50']:.2f} / "
+                             f"{r['folder']['phases_ms_from_histogram'][ph]['p99']:.2f}")
+    row("**start-up until ready**, s (median of starts)", lambda r: f"{r['startup']['ready_s_median']:.2f}")
+    row("RSS at ready, default JVM options, MiB", lambda r: f"{r['startup']['rss_ready_mib_median']:.0f}")
+    return 0
 
 
 if __name__ == "__main__":
