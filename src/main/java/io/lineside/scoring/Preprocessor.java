@@ -20,6 +20,22 @@ final class Preprocessor {
     private static final double GREEN = 0.587;
     private static final double BLUE = 0.114;
 
+    /** For 8-bit samples v: v/255, and the luma products RED*(v/255) etc., exactly as toChannels() computes them. */
+    private static final double[] GRAY_OF_BYTE = new double[256];
+    private static final double[] RED_OF_BYTE = new double[256];
+    private static final double[] GREEN_OF_BYTE = new double[256];
+    private static final double[] BLUE_OF_BYTE = new double[256];
+
+    static {
+        double scale = 1.0 / ((1L << 8) - 1);
+        for (int v = 0; v < 256; v++) {
+            GRAY_OF_BYTE[v] = v * scale;
+            RED_OF_BYTE[v] = RED * (v * scale);
+            GREEN_OF_BYTE[v] = GREEN * (v * scale);
+            BLUE_OF_BYTE[v] = BLUE * (v * scale);
+        }
+    }
+
     private final ModelGeometry geometry;
     private AreaResize columns;
     private AreaResize rows;
@@ -66,7 +82,15 @@ final class Preprocessor {
         }
 
         boolean direct = directBytes(raster);
+        // The common case (8-bit RGB or gray into a gray model): bytes straight to gray through tables
+        // holding exactly the products toChannels() computes, added in the same order.
+        boolean directToGray = direct && palette == null && channels == 1 && (sourceGray || bands >= 3);
         for (int y = 0; y < inHeight; y++) {
+            if (directToGray) {
+                directGrayRow(y, inWidth, sourceGray);
+                resizeRow(channelRow, 0, horizontal, y * outWidth);
+                continue;
+            }
             if (direct) {
                 directRow(y, inWidth, bands);
             } else {
@@ -175,6 +199,26 @@ final class Preprocessor {
         directOrigin = buffer.getOffset() - raster.getSampleModelTranslateY() * directScanline
                 - raster.getSampleModelTranslateX() * directPixelStride;
         return true;
+    }
+
+    private void directGrayRow(int y, int width, boolean sourceGray) {
+        int at = directOrigin + y * directScanline;
+        byte[] data = directData;
+        int stride = directPixelStride;
+        if (sourceGray) {
+            int g = bandOffsets[0];
+            for (int x = 0; x < width; x++, at += stride) {
+                channelRow[x] = GRAY_OF_BYTE[data[at + g] & 0xff];
+            }
+            return;
+        }
+        int r = bandOffsets[0];
+        int g = bandOffsets[1];
+        int b = bandOffsets[2];
+        for (int x = 0; x < width; x++, at += stride) {
+            channelRow[x] = RED_OF_BYTE[data[at + r] & 0xff] + GREEN_OF_BYTE[data[at + g] & 0xff]
+                    + BLUE_OF_BYTE[data[at + b] & 0xff];
+        }
     }
 
     private void directRow(int y, int width, int bands) {
