@@ -1,5 +1,6 @@
 package io.lineside.ops;
 
+import io.lineside.config.LinesideConfig;
 import io.lineside.inspection.Inspection;
 import io.lineside.inspection.Outcome;
 import io.lineside.inspection.RejectReason;
@@ -10,9 +11,11 @@ import io.lineside.model.ActiveModel;
 import io.lineside.model.LoadedModel;
 import io.lineside.model.ModelActivated;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.prometheus.PrometheusMeterRegistry;
+import io.prometheus.client.Histogram;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.StartupEvent;
@@ -21,6 +24,8 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
@@ -34,6 +39,7 @@ import java.util.concurrent.TimeUnit;
 public class InspectionMetrics {
     /** The source label of uploads; its series exist from start-up so rates and alerts work at once. */
     private static final String API_SOURCE = "api";
+    private static final String FOLDER_SOURCE = "folder";
 
     /**
      * Scores are small (std ~1e-2, mse ~1e-4, max-blur ~1e-1 on [0,1] images): buckets at 1, 2.5 and 5
@@ -55,30 +61,55 @@ public class InspectionMetrics {
     MeterRegistry registry;
 
     @Inject
+    LinesideConfig config;
+
+    @Inject
     ActiveModel activeModel;
 
-    private DistributionSummary scores;
+    /**
+     * A Prometheus histogram, not a Micrometer DistributionSummary: Micrometer's fixed-boundary
+     * histogram rounds every recorded value up to a whole number (Math.ceil to long) before picking
+     * its bucket, so scores below 1 all land in le="1.0" and the score quantiles are meaningless.
+     */
+    private Histogram scores;
     private final Timer[] phaseTimers = new Timer[PHASES.length];
     private Gauge modelInfo;
 
     void onStart(@Observes StartupEvent event) {
         ensureMeters();
-        for (Verdict verdict : Verdict.values()) {
-            inspections(API_SOURCE, verdict);
+        for (String source : configuredSources()) {
+            for (Verdict verdict : Verdict.values()) {
+                inspections(source, verdict);
+            }
+            for (RejectReason reason : RejectReason.values()) {
+                rejections(source, reason);
+            }
         }
-        for (RejectReason reason : RejectReason.values()) {
-            rejections(API_SOURCE, reason);
+    }
+
+    /**
+     * Every source that can deliver parts, so its series exist at zero from the first scrape:
+     * rate() and increase() only count what happens after a series' first sample, so a counter
+     * born at its first increment would lose that part (and skew the defect rate) after every restart.
+     */
+    List<String> configuredSources() {
+        List<String> sources = new ArrayList<>(List.of(API_SOURCE));
+        if (config.folder().enabled()) {
+            sources.add(FOLDER_SOURCE);
         }
+        if (config.camera().url().isPresent()) {
+            sources.add(config.camera().name());
+        }
+        return sources;
     }
 
     private synchronized void ensureMeters() {
         if (scores != null) {
             return;
         }
-        scores = DistributionSummary.builder("lineside.anomaly.score")
-                .description("Anomaly scores of inspected images (the model's score function)")
-                .serviceLevelObjectives(SCORE_BUCKETS)
-                .register(registry);
+        scores = Histogram.build("lineside_anomaly_score", "Anomaly scores of inspected images (the model's score function)")
+                .buckets(SCORE_BUCKETS)
+                .register(prometheusRegistry(registry).getPrometheusRegistry());
         for (int i = 0; i < PHASES.length; i++) {
             phaseTimers[i] = Timer.builder("lineside.inspection")
                     .description("Wall time of each inspection phase")
@@ -97,7 +128,7 @@ public class InspectionMetrics {
         ensureMeters();
         if (outcome instanceof Inspection inspection) {
             inspections(inspection.source(), inspection.verdict()).increment();
-            scores.record(inspection.score());
+            scores.observe(inspection.score());
             Timings t = inspection.timings();
             record(0, t.decode());
             record(1, t.preprocess());
@@ -121,6 +152,21 @@ public class InspectionMetrics {
                 .tags(Tags.of("name", identity.name(), "version", identity.version(), "sha256", identity.sha256()))
                 .strongReference(true)
                 .register(registry);
+    }
+
+    /** The Prometheus registry that serves /q/metrics (Quarkus may hand out a composite). */
+    static PrometheusMeterRegistry prometheusRegistry(MeterRegistry registry) {
+        if (registry instanceof PrometheusMeterRegistry prometheus) {
+            return prometheus;
+        }
+        if (registry instanceof CompositeMeterRegistry composite) {
+            for (MeterRegistry member : composite.getRegistries()) {
+                if (member instanceof PrometheusMeterRegistry prometheus) {
+                    return prometheus;
+                }
+            }
+        }
+        throw new IllegalStateException("no Prometheus meter registry: lineside_anomaly_score needs quarkus-micrometer-registry-prometheus");
     }
 
     private Counter inspections(String source, Verdict verdict) {

@@ -1,0 +1,20 @@
+package io.lineside;
+
+import io.lineside.journal.JournalCommand;
+import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.annotations.QuarkusMain;
+
+/**
+ * Entry point. {@code journal ...} runs a maintenance command without starting the appliance (no HTTP
+ * port, no model, no folder polling); anything else starts the appliance exactly as Quarkus would.
+ */
+@QuarkusMain
+public class LinesideMain {
+
+    public static void main(String... args) {
+        if (args.length > 0 && "journal".equals(args[0])) {
+            System.exit(JournalCommand.run(args));
+        }
+        Quarkus.run(args);
+    }
+}

@@ -1,0 +1,320 @@
+"""Command line: train, calibrate, evaluate, synth (see training/README.md)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .errors import UserError
+
+PROG = "python -m lineside_train"
+
+
+def _positive_int(name):
+    def parse(v):
+        try:
+            n = int(v)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {v!r}")
+        if n < 1:
+            raise argparse.ArgumentTypeError(f"{name} must be at least 1, got {n}")
+        return n
+    return parse
+
+
+def _count(name):
+    def parse(v):
+        try:
+            n = int(v)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {v!r}")
+        if n < 0:
+            raise argparse.ArgumentTypeError(f"{name} must not be negative, got {n}")
+        return n
+    return parse
+
+
+def _fraction(name):
+    def parse(v):
+        try:
+            f = float(v)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number, got {v!r}")
+        if not 0 < f < 1:
+            raise argparse.ArgumentTypeError(f"{name} must be between 0 and 1 (exclusive), got {v}")
+        return f
+    return parse
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2, like every other user error
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog=PROG, description="lineside trainer: autoencoders from good parts, exported as ONNX.")
+    p.add_argument("--version", action="version", version=f"lineside_train {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    t = sub.add_parser("train", help="train on good images, calibrate, export ONNX")
+    t.add_argument("--good", required=True, help="folder of good-part images")
+    t.add_argument("--out", required=True, help="model file to write (.onnx)")
+    t.add_argument("--arch", choices=("conv", "dense"), default="conv")
+    t.add_argument("--size", type=_positive_int("--size"), default=128, help="model input width = height (default 128)")
+    t.add_argument("--channels", type=int, choices=(1, 3), default=1)
+    t.add_argument("--epochs", type=_positive_int("--epochs"), default=40)
+    t.add_argument("--score", choices=("std", "mse", "max-blur"), default="max-blur")
+    t.add_argument("--sigma", type=float, default=2.0, help="Gaussian sigma of max-blur, model pixels (default 2.0)")
+    t.add_argument("--alpha", type=_fraction("--alpha"), default=0.01, help="target false-reject rate (default 0.01)")
+    t.add_argument("--calibration-fraction", type=_fraction("--calibration-fraction"), default=0.2)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--augment", default=None,
+                   help="comma list of flip,rot90,shift,brightness or none "
+                        "(default: rot90,shift,brightness for conv, none for dense)")
+    t.add_argument("--batch-size", type=_positive_int("--batch-size"), default=32)
+    t.add_argument("--lr", type=float, default=None, help="learning rate (default 1e-3)")
+    t.add_argument("--conv-width", type=_positive_int("--conv-width"), default=16, help="conv: channels of the first stage (default 16)")
+    t.add_argument("--latent", type=_positive_int("--latent"), default=16, help="conv: bottleneck channels at size/16 (default 16)")
+    t.add_argument("--group-similar", action="store_true",
+                   help="hold out calibration images by similarity groups (near-copies stay on one side)")
+    t.add_argument("--name", default=None, help="model name for the metadata (default: the output file's stem)")
+    t.add_argument("--model-version", default="1", help="model version for the metadata (default 1)")
+    t.add_argument("--device", default=None, help="cpu, cuda, cuda:0 (default: cuda when available)")
+    t.add_argument("--threads", type=_positive_int("--threads"), default=None, help="CPU threads for PyTorch")
+    t.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    c = sub.add_parser("calibrate", help="set a model's threshold from held-out good images")
+    c.add_argument("--model", required=True)
+    c.add_argument("--good", required=True, help="folder of held-out good images (never trained on)")
+    c.add_argument("--alpha", type=_fraction("--alpha"), default=0.01)
+    c.add_argument("--score", choices=("std", "mse", "max-blur"), default=None,
+                   help="switch the model's score function (default: keep it)")
+    c.add_argument("--sigma", type=float, default=None, help="max-blur sigma (default: keep the model's)")
+    c.add_argument("--out", required=True)
+    c.add_argument("--quiet", action="store_true")
+
+    e = sub.add_parser("evaluate", help="score labelled good and defective images; report and plots")
+    e.add_argument("--model", required=True)
+    e.add_argument("--good", required=True)
+    e.add_argument("--defect", required=True)
+    e.add_argument("--report", required=True, help="folder for report.json and the plots")
+    e.add_argument("--quiet", action="store_true")
+
+    s = sub.add_parser("synth", help="draw synthetic cast parts, good and defective")
+    s.add_argument("--out", required=True)
+    s.add_argument("--good", type=_count("--good"), required=True)
+    s.add_argument("--defect", type=_count("--defect"), required=True)
+    s.add_argument("--size", type=_positive_int("--size"), default=300)
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--quiet", action="store_true")
+    return p
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return {"train": cmd_train, "calibrate": cmd_calibrate, "evaluate": cmd_evaluate,
+                "synth": cmd_synth}[args.command](args)
+    except UserError as e:
+        print(f"{PROG} {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{PROG} {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _log(args, msg):
+    print(msg, file=sys.stderr if not getattr(args, "quiet", False) else sys.stderr, flush=True)
+
+
+def cmd_train(args) -> int:
+    import torch
+
+    from . import calibrate as cal
+    from . import export, models, preprocess, split
+    from . import scores as S
+    from . import train as T
+
+    models.check_size(args.arch, args.size)
+    if not args.sigma > 0:
+        raise UserError(f"--sigma must be > 0, got {args.sigma}")
+    augmentations = T.parse_augment(args.augment if args.augment is not None
+                                    else ("rot90,shift,brightness" if args.arch == "conv" else "none"))
+    out = Path(args.out)
+    if out.exists() and out.is_dir():
+        raise UserError(f"--out {out} is a directory; give a file name such as model.onnx")
+    files = preprocess.list_images(args.good, "good")
+    n_cal = int(round(len(files) * args.calibration_fraction))
+    need = cal.min_good_images(args.alpha)
+    if n_cal < need:
+        raise UserError(
+            f"n={n_cal} held-out good images ({args.calibration_fraction:g} of {len(files)}) is too small for "
+            f"alpha={args.alpha}: at least {need} are needed; add good images or raise --alpha or --calibration-fraction")
+    if len(files) - n_cal < 1:
+        raise UserError("no good images left to train on after holding out the calibration set")
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    device = T.pick_device(args.device)
+    x, files = preprocess.load_folder(args.good, args.size, args.size, args.channels, "good", not args.quiet)
+    rng = np.random.default_rng(args.seed)
+    if args.group_similar:
+        cal_idx = split.holdout_groups(x, args.calibration_fraction, rng)
+    else:
+        cal_idx = np.sort(rng.permutation(len(x))[:n_cal])
+    is_cal = np.zeros(len(x), dtype=bool)
+    is_cal[cal_idx] = True
+    x_train, x_cal = x[~is_cal], x[is_cal]
+    if len(x_cal) < need:
+        raise UserError(f"n={len(x_cal)} held-out good images is too small for alpha={args.alpha}: at least {need} are needed")
+    _log(args, f"training {args.arch} {args.channels}x{args.size}x{args.size} on {len(x_train)} good images "
+               f"({len(x_cal)} held out for calibration), device {device}, augment {','.join(augmentations) or 'none'}")
+    kw = {"width": args.conv_width, "latent": args.latent} if args.arch == "conv" else {}
+    model = models.build(args.arch, args.channels, args.size, **kw)
+    opt = models.optimizer_for(args.arch, model, args.lr)
+    losses = T.fit(model, opt, x_train, args.epochs, args.batch_size, augmentations, args.seed, device,
+                   progress=not args.quiet)
+    onnx_bytes = export.to_onnx_bytes(model, args.channels, args.size)
+    diff = export.parity(model, onnx_bytes, x_cal[: min(8, len(x_cal))])
+    sess = export.session(onnx_bytes)
+    y_cal = export.run(sess, x_cal, progress=not args.quiet, desc="calibrating")
+    cal_scores = S.score_batch(args.score, x_cal, y_cal, args.sigma)
+    thr = cal.threshold(cal_scores, args.alpha)
+    meta = base_metadata(args.size, args.size, args.channels, args.score, args.sigma, thr, args.alpha,
+                         len(x_cal), float(np.median(cal_scores)), args.name or out.stem, args.model_version, args.arch)
+    meta.update({
+        "lineside.train.images": len(x_train), "lineside.train.epochs": args.epochs,
+        "lineside.train.final_loss": float(losses[-1]), "lineside.train.seed": args.seed,
+        "lineside.train.augment": ",".join(augmentations) or "none",
+        "lineside.train.trainer": f"lineside_train {__version__}",
+    })
+    export.save(export.with_metadata(onnx_bytes, meta), out)
+    _log(args, f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB): loss {losses[0]:.5f} -> {losses[-1]:.5f}, "
+               f"{args.score} threshold {thr:.6g} (alpha {args.alpha}, n {len(x_cal)}, "
+               f"calibration median {np.median(cal_scores):.6g}), ONNX parity {diff:.2g}")
+    return 0
+
+
+def base_metadata(width, height, channels, score, sigma, thr, alpha, n, median, name, version, arch=None) -> dict:
+    meta = {
+        "lineside.format": 1,
+        "lineside.input.width": width, "lineside.input.height": height, "lineside.input.channels": channels,
+        "lineside.input.resize": "area",
+        "lineside.score": score, "lineside.score.sigma": float(sigma),
+        "lineside.threshold": float(thr),
+        "lineside.calibration.alpha": float(alpha), "lineside.calibration.n": int(n),
+        "lineside.calibration.median": float(median),
+        "lineside.model.name": name, "lineside.model.version": version,
+    }
+    if arch:
+        meta["lineside.model.arch"] = arch
+    return meta
+
+
+def cmd_calibrate(args) -> int:
+    from . import calibrate as cal
+    from . import export, preprocess
+    from . import scores as S
+
+    m = export.LoadedModel(args.model)
+    score = args.score or m.score
+    sigma = args.sigma if args.sigma is not None else m.sigma
+    if not sigma > 0:
+        raise UserError(f"--sigma must be > 0, got {sigma}")
+    files = preprocess.list_images(args.good, "good")
+    need = cal.min_good_images(args.alpha)
+    if len(files) < need:
+        raise UserError(f"n={len(files)} good images is too small for alpha={args.alpha}: "
+                        f"at least {need} are needed (add images or raise --alpha)")
+    x, _ = preprocess.load_folder(args.good, m.width, m.height, m.channels, "good", not args.quiet)
+    y = m.reconstruct(x, progress=not args.quiet)
+    s = S.score_batch(score, x, y, sigma)
+    thr = cal.threshold(s, args.alpha)
+    old = m.threshold
+    m.rewrite({"lineside.score": score, "lineside.score.sigma": float(sigma), "lineside.threshold": thr,
+               "lineside.calibration.alpha": float(args.alpha), "lineside.calibration.n": len(x),
+               "lineside.calibration.median": float(np.median(s))}, args.out)
+    print(f"wrote {args.out}: {score} threshold {thr:.6g} (was {old if old is None else f'{old:.6g}'}), "
+          f"alpha {args.alpha}, n {len(x)}, median {np.median(s):.6g}", file=sys.stderr)
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from . import evaluate as E
+    from . import export, preprocess
+    from . import scores as S
+
+    m = export.LoadedModel(args.model)
+    report_dir = Path(args.report)
+    if report_dir.exists() and not report_dir.is_dir():
+        raise UserError(f"--report {report_dir} exists and is not a directory")
+    xg, fg = preprocess.load_folder(args.good, m.width, m.height, m.channels, "good", not args.quiet)
+    xd, fd = preprocess.load_folder(args.defect, m.width, m.height, m.channels, "defect", not args.quiet)
+    yg = m.reconstruct(xg, progress=not args.quiet)
+    yd = m.reconstruct(xd, progress=not args.quiet)
+    sg = S.score_batch(m.score, xg, yg, m.sigma)
+    sd = S.score_batch(m.score, xd, yd, m.sigma)
+    rep = {"model": str(m.path), "model_name": m.meta.get("lineside.model.name"),
+           "model_version": m.meta.get("lineside.model.version"), "arch": m.meta.get("lineside.model.arch"),
+           "score": m.score, "sigma": m.sigma,
+           "calibration": {"alpha": _f(m.meta.get("lineside.calibration.alpha")),
+                           "n": _f(m.meta.get("lineside.calibration.n")),
+                           "median": _f(m.meta.get("lineside.calibration.median"))}}
+    fig = E.figures(sg, sd, m.threshold)
+    rep.update(fig)
+    if m.threshold is None:
+        rep.update({"threshold": None, "fpr": None, "tpr": None, "f1": None})
+    # Threshold-free figures of every score function, for comparison (same reconstructions).
+    rep["by_score"] = {}
+    for name in S.SCORES:
+        a, b = S.score_batch(name, xg, yg, m.sigma), S.score_batch(name, xd, yd, m.sigma)
+        rep["by_score"][name] = {"auroc": E.auroc(a, b), "average_precision": E.average_precision(a, b)}
+    rep["images"] = ([{"file": str(f), "label": "good", "score": float(v)} for f, v in zip(fg, sg)] +
+                     [{"file": str(f), "label": "defect", "score": float(v)} for f, v in zip(fd, sd)])
+    report_dir.mkdir(parents=True, exist_ok=True)
+    title = f"{rep['model_name']} ({rep['arch'] or '?'}): AUROC {fig['auroc']:.4f}"
+    if m.threshold is not None:
+        title += f", FPR {fig['fpr']:.3f}, TPR {fig['tpr']:.3f}"
+    E.plot_scores(sg, sd, m.threshold, m.score, report_dir / "scores.png", title)
+    E.plot_reconstructions(xg, yg, xd, yd, report_dir / "reconstructions.png")
+    gg = S.residual_maps(xg[E._pick(len(xg), 4)], yg[E._pick(len(xg), 4)], m.sigma)
+    gd = S.residual_maps(xd[E._pick(len(xd), 4)], yd[E._pick(len(xd), 4)], m.sigma)
+    E.plot_residuals(xg[E._pick(len(xg), 4)], gg, sg[E._pick(len(xg), 4)],
+                     xd[E._pick(len(xd), 4)], gd, sd[E._pick(len(xd), 4)], m.threshold,
+                     report_dir / "residuals.png")
+    rep["plots"] = ["scores.png", "reconstructions.png", "residuals.png"]
+    p = E.write_report(rep, report_dir)
+    line = f"{m.score}: AUROC {fig['auroc']:.4f}, AP {fig['average_precision']:.4f}"
+    if m.threshold is not None:
+        line += f", threshold {m.threshold:.6g}: FPR {fig['fpr']:.4f}, TPR {fig['tpr']:.4f}, F1 {fig['f1']:.4f}"
+    print(f"{line} (n_good {len(xg)}, n_defect {len(xd)}); report {p}")
+    return 0
+
+
+def _f(v):
+    if v is None:
+        return None
+    try:
+        return float(v)
+    except ValueError:
+        return v
+
+
+def cmd_synth(args) -> int:
+    from . import synth
+
+    if args.size < 32 or args.size > 4096:
+        raise UserError(f"impossible size {args.size}: --size must be between 32 and 4096 pixels")
+    if args.good + args.defect == 0:
+        raise UserError("nothing to draw: --good and --defect are both 0")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out} exists and is not a directory")
+    synth.write_set(out, args.good, args.defect, args.size, args.seed, progress=not args.quiet)
+    print(f"wrote {args.good} good and {args.defect} defective parts to {out}/good and {out}/defect")
+    return 0

@@ -1,0 +1,106 @@
+"""Score functions (input x, reconstruction y) -> one number, per training/CONTRACT.md.
+
+All work on one image, arrays of shape [C, H, W] (or [1, C, H, W]); computed in float64.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+SCORES = ("std", "mse", "max-blur")
+DEFAULT_SIGMA = 2.0
+
+
+def _residual(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if x.shape != y.shape:
+        raise ValueError(f"input {x.shape} and reconstruction {y.shape} differ in shape")
+    r = y - x
+    if r.ndim == 4:
+        if r.shape[0] != 1:
+            raise ValueError("score one image at a time")
+        r = r[0]
+    return r
+
+
+def score_std(x, y) -> float:
+    r = _residual(x, y)
+    return float(np.sqrt(np.mean((r - r.mean()) ** 2)))
+
+
+def score_mse(x, y) -> float:
+    r = _residual(x, y)
+    return float(np.mean(r * r))
+
+
+def gaussian_kernel(sigma: float) -> np.ndarray:
+    if not sigma > 0:
+        raise ValueError(f"sigma must be > 0, got {sigma}")
+    radius = int(math.ceil(3 * sigma))
+    t = np.arange(-radius, radius + 1, dtype=np.float64)
+    k = np.exp(-(t * t) / (2 * sigma * sigma))
+    return k / k.sum()
+
+
+def _blur_axis(m: np.ndarray, k: np.ndarray, axis: int) -> np.ndarray:
+    radius = len(k) // 2
+    n = m.shape[axis]
+    out = np.zeros_like(m)
+    for o, kv in zip(range(-radius, radius + 1), k):
+        idx = np.clip(np.arange(n) + o, 0, n - 1)  # edge replication
+        out += kv * np.take(m, idx, axis=axis)
+    return out
+
+
+def residual_map(x, y, sigma: float = DEFAULT_SIGMA) -> np.ndarray:
+    """g: mean over channels of |y - x|, Gaussian-blurred along rows then columns; [H, W]."""
+    r = _residual(x, y)
+    m = np.abs(r).mean(axis=0)
+    k = gaussian_kernel(sigma)
+    g = _blur_axis(m, k, axis=1)  # along rows (horizontal)
+    return _blur_axis(g, k, axis=0)  # along columns (vertical)
+
+
+def score_max_blur(x, y, sigma: float = DEFAULT_SIGMA) -> float:
+    return float(residual_map(x, y, sigma).max())
+
+
+def score(name: str, x, y, sigma: float = DEFAULT_SIGMA) -> float:
+    if name == "std":
+        return score_std(x, y)
+    if name == "mse":
+        return score_mse(x, y)
+    if name == "max-blur":
+        return score_max_blur(x, y, sigma)
+    raise ValueError(f"unknown score function {name!r}; expected one of {', '.join(SCORES)}")
+
+
+def all_scores(x, y, sigma: float = DEFAULT_SIGMA) -> dict[str, float]:
+    return {name: score(name, x, y, sigma) for name in SCORES}
+
+
+def _blur_batch(m: np.ndarray, sigma: float) -> np.ndarray:
+    k = gaussian_kernel(sigma)
+    return _blur_axis(_blur_axis(m, k, axis=-1), k, axis=-2)
+
+
+def residual_maps(x: np.ndarray, y: np.ndarray, sigma: float = DEFAULT_SIGMA) -> np.ndarray:
+    """Residual maps g of a batch: [N, C, H, W] x2 -> [N, H, W]."""
+    r = np.asarray(y, dtype=np.float64) - np.asarray(x, dtype=np.float64)
+    return _blur_batch(np.abs(r).mean(axis=1), sigma)
+
+
+def score_batch(name: str, x: np.ndarray, y: np.ndarray, sigma: float = DEFAULT_SIGMA) -> np.ndarray:
+    """One score per image of a batch [N, C, H, W]; same definitions as score()."""
+    r = np.asarray(y, dtype=np.float64) - np.asarray(x, dtype=np.float64)
+    flat = r.reshape(r.shape[0], -1)
+    if name == "std":
+        return np.sqrt(np.mean((flat - flat.mean(axis=1, keepdims=True)) ** 2, axis=1))
+    if name == "mse":
+        return np.mean(flat * flat, axis=1)
+    if name == "max-blur":
+        return _blur_batch(np.abs(r).mean(axis=1), sigma).reshape(r.shape[0], -1).max(axis=1)
+    raise ValueError(f"unknown score function {name!r}; expected one of {', '.join(SCORES)}")

@@ -1,0 +1,123 @@
+"""Training loop, augmentations, and batch scoring with a PyTorch model."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+from .errors import UserError
+
+AUGMENTATIONS = ("flip", "rot90", "shift", "brightness")
+
+
+def parse_augment(spec: str | None) -> tuple[str, ...]:
+    if spec is None or spec.strip() in ("", "none"):
+        return ()
+    names = tuple(a.strip() for a in spec.split(",") if a.strip())
+    bad = [a for a in names if a not in AUGMENTATIONS]
+    if bad:
+        raise UserError(f"unknown augmentation {', '.join(bad)}; choose from {', '.join(AUGMENTATIONS)} or none")
+    return names
+
+
+def augment(batch: torch.Tensor, names: tuple[str, ...], gen: torch.Generator, max_shift: int) -> torch.Tensor:
+    """Random label-free transforms a line image can undergo; applied per image."""
+    if not names:
+        return batch
+    out = batch.clone()
+    n = out.shape[0]
+    dev = out.device
+    if "flip" in names:
+        f = torch.rand(n, generator=gen) < 0.5
+        out[f] = out[f].flip(-1)
+        f = torch.rand(n, generator=gen) < 0.5
+        out[f] = out[f].flip(-2)
+    if "rot90" in names and out.shape[-1] == out.shape[-2]:
+        k = torch.randint(0, 4, (n,), generator=gen)
+        for q in range(1, 4):
+            sel = k == q
+            if sel.any():
+                out[sel] = torch.rot90(out[sel], q, dims=(-2, -1))
+    if "shift" in names and max_shift > 0:
+        shifts = torch.randint(-max_shift, max_shift + 1, (n, 2), generator=gen)
+        h, w = out.shape[-2:]
+        for i in range(n):
+            dy, dx = int(shifts[i, 0]), int(shifts[i, 1])
+            if dy or dx:
+                # Edge replication: shifting must not invent a black border the line never shows.
+                iy = torch.clamp(torch.arange(h, device=dev) - dy, 0, h - 1)
+                ix = torch.clamp(torch.arange(w, device=dev) - dx, 0, w - 1)
+                out[i] = out[i][:, iy][:, :, ix]
+    if "brightness" in names:
+        gain = (1 + 0.2 * (torch.rand(n, 1, 1, 1, generator=gen) - 0.5)).to(dev)
+        bias = (0.1 * (torch.rand(n, 1, 1, 1, generator=gen) - 0.5)).to(dev)
+        out = torch.clamp(out * gain + bias, 0, 1)
+    return out
+
+
+def pick_device(name: str | None = None) -> torch.device:
+    if name:
+        if name.startswith("cuda") and not torch.cuda.is_available():
+            raise UserError(f"--device {name} asked for, but no CUDA GPU is available")
+        return torch.device(name)
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def fit(model: nn.Module, optimizer: torch.optim.Optimizer, x: np.ndarray, epochs: int, batch_size: int = 32,
+        augmentations: tuple[str, ...] = (), seed: int = 0, device: torch.device | None = None,
+        progress: bool = True, max_shift: int | None = None) -> list[float]:
+    """Train to reconstruct x (good images, [N, C, H, W]); returns the mean loss per epoch."""
+    if epochs < 1:
+        raise UserError(f"--epochs must be at least 1, got {epochs}")
+    if len(x) == 0:
+        raise UserError("no training images left after holding out the calibration images")
+    device = device or pick_device()
+    model.to(device).train()
+    data = torch.from_numpy(x).to(device)
+    gen = torch.Generator().manual_seed(seed)
+    loss_fn = nn.MSELoss()
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs, eta_min=optimizer.param_groups[0]["lr"] * 0.05)
+    if max_shift is None:
+        max_shift = max(1, x.shape[-1] // 32)
+    losses = []
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=epochs, desc="train", unit="epoch")
+    for epoch in range(epochs):
+        perm = torch.randperm(len(data), generator=gen).to(device)
+        total, seen, t0 = 0.0, 0, time.perf_counter()
+        for b in range(0, len(data), batch_size):
+            batch = data[perm[b:b + batch_size]]
+            batch = augment(batch, augmentations, gen, max_shift)
+            optimizer.zero_grad(set_to_none=True)
+            loss = loss_fn(model(batch), batch)
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(batch)
+            seen += len(batch)
+        sched.step()
+        losses.append(total / seen)
+        if not math.isfinite(losses[-1]):
+            raise RuntimeError(f"training diverged at epoch {epoch + 1} (loss {losses[-1]})")
+        if bar is not None:
+            bar.set_postfix(loss=f"{losses[-1]:.5f}", img_s=f"{seen / (time.perf_counter() - t0):.0f}")
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    model.eval()
+    return losses
+
+
+@torch.no_grad()
+def reconstruct(model: nn.Module, x: np.ndarray, batch_size: int = 64, device: torch.device | None = None) -> np.ndarray:
+    device = device or next(model.parameters()).device
+    model.eval()
+    out = np.empty_like(x)
+    for b in range(0, len(x), batch_size):
+        out[b:b + batch_size] = model(torch.from_numpy(x[b:b + batch_size]).to(device)).cpu().numpy()
+    return out

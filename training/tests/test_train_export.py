@@ -1,0 +1,99 @@
+import numpy as np
+import onnx
+import pytest
+import torch
+
+from lineside_train import export, models, preprocess
+from lineside_train import train as T
+from lineside_train.cli import base_metadata
+from lineside_train.errors import UserError
+
+
+@pytest.fixture(scope="module")
+def good32(tiny_set):
+    x, _ = preprocess.load_folder(tiny_set / "good", 32, 32, 1)
+    return x
+
+
+@pytest.mark.parametrize("arch", ["conv", "dense"])
+def test_training_lowers_the_loss(arch, good32):
+    torch.manual_seed(0)
+    model = models.build(arch, 1, 32, **({"width": 4, "latent": 4} if arch == "conv" else {}))
+    opt = models.optimizer_for(arch, model, 1e-2)
+    losses = T.fit(model, opt, good32, epochs=6, batch_size=8, seed=0, device=torch.device("cpu"), progress=False)
+    assert len(losses) == 6
+    assert losses[-1] < 0.75 * losses[0], losses
+
+
+def test_dense_is_the_original_architecture():
+    m = models.build("dense", 3, 16)
+    linears = [l for l in m.modules() if isinstance(l, torch.nn.Linear)]
+    assert [(l.in_features, l.out_features) for l in linears] == [(768, 100), (100, 30), (30, 100), (100, 768)]
+    assert isinstance(list(m.net)[-1], torch.nn.Sigmoid)
+    assert isinstance(models.optimizer_for("dense", m, None), torch.optim.NAdam)
+    assert m(torch.rand(2, 3, 16, 16)).shape == (2, 3, 16, 16)
+
+
+def test_augmentations_keep_shape_and_range():
+    gen = torch.Generator().manual_seed(0)
+    x = torch.rand(6, 1, 16, 16)
+    y = T.augment(x, T.AUGMENTATIONS, gen, 2)
+    assert y.shape == x.shape and float(y.min()) >= 0 and float(y.max()) <= 1
+    assert not torch.equal(x, y)
+    with pytest.raises(UserError, match="unknown augmentation"):
+        T.parse_augment("flip,zoom")
+
+
+def test_impossible_sizes_are_user_errors():
+    with pytest.raises(UserError, match="multiple of 16"):
+        models.build("conv", 1, 100)
+    with pytest.raises(UserError, match="impossible size"):
+        models.build("dense", 1, 4)
+
+
+def _meta(size=32, channels=1):
+    return base_metadata(size, size, channels, "max-blur", 2.0, 0.1, 0.01, 99, 0.05, "t", "1", "conv")
+
+
+@pytest.mark.parametrize("arch,channels", [("conv", 1), ("conv", 3), ("dense", 1)])
+def test_export_parity_names_shape_opset_and_metadata(arch, channels, tmp_path):
+    torch.manual_seed(1)
+    model = models.build(arch, channels, 32, **({"width": 4, "latent": 4} if arch == "conv" else {}))
+    b = export.to_onnx_bytes(model, channels, 32)
+    x = np.random.default_rng(0).random((3, channels, 32, 32)).astype(np.float32)
+    assert export.parity(model, b, x) <= 1e-4
+    export.save(export.with_metadata(b, _meta(32, channels)), tmp_path / "m.onnx")
+    proto = onnx.load(str(tmp_path / "m.onnx"))
+    assert [o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")] == [17]
+    (inp,), (out,) = proto.graph.input, proto.graph.output
+    assert inp.name == "image" and out.name == "reconstruction"
+    dims = [d.dim_value for d in inp.type.tensor_type.shape.dim]
+    assert dims == [1, channels, 32, 32]
+    assert [d.dim_value for d in out.type.tensor_type.shape.dim] == dims
+    assert inp.type.tensor_type.elem_type == onnx.TensorProto.FLOAT
+    meta = export.read_metadata(tmp_path / "m.onnx")
+    for key in export.REQUIRED_KEYS:
+        assert meta[key], key
+    assert meta["lineside.format"] == "1" and meta["lineside.input.resize"] == "area"
+    loaded = export.LoadedModel(tmp_path / "m.onnx")
+    assert (loaded.width, loaded.height, loaded.channels, loaded.score) == (32, 32, channels, "max-blur")
+
+
+def test_parity_failure_is_detected():
+    torch.manual_seed(2)
+    model = models.build("conv", 1, 32, width=4, latent=4)
+    b = export.to_onnx_bytes(model, 1, 32)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(0.05)  # the exported graph no longer matches the module
+    with pytest.raises(RuntimeError, match="parity failed"):
+        export.parity(model, b, np.random.default_rng(0).random((1, 1, 32, 32)).astype(np.float32))
+
+
+def test_metadata_missing_keys_are_refused():
+    model = models.build("dense", 1, 16)
+    b = export.to_onnx_bytes(model, 1, 16)
+    meta = _meta(16)
+    del meta["lineside.calibration.median"]
+    with pytest.raises(ValueError, match="lineside.calibration.median"):
+        export.with_metadata(b, meta)
