@@ -205,6 +205,10 @@ class Appliance:
         if model != "default":
             props["lineside.model.path"] = Path(model).resolve()
         props.update(extra or {})
+        # e.g. BENCH_APP_PROPS="lineside.model.threads=1,lineside.model.concurrency=2" to compare settings
+        for kv in filter(None, os.environ.get("BENCH_APP_PROPS", "").split(",")):
+            k, v = kv.split("=", 1)
+            props[k.strip()] = v.strip()
         jvm = os.environ.get("BENCH_JVM_OPTS", "").split() if jvm is None else jvm
         self.cmd = ["java", *jvm, *[f"-D{k}={v}" for k, v in props.items()], "-jar", str(APP_JAR)]
         self.t0 = time.perf_counter()
@@ -507,6 +511,7 @@ def main(argv=None) -> int:
     p.add_argument("--folder-images", type=int, default=1000)
     p.add_argument("--clients", type=int, default=2 * (os.cpu_count() or 1))
     p.add_argument("--starts", type=int, default=3)
+    p.add_argument("--tag", default="", help="suffix of the results file (e.g. for BENCH_APP_PROPS runs)")
     args = p.parse_args(argv)
     what = set(args.what)
     if what == {"report"}:
@@ -522,10 +527,11 @@ def main(argv=None) -> int:
         if name == "default" and not DEFAULT_MODEL.is_file():
             log("the embedded default model is not in this checkout: measuring a stand-in of the same recipe")
         model = str(model_path(name)) if name != "default" or not DEFAULT_MODEL.is_file() else "default"
-        out = results_dir / f"{name}.json"
+        out = results_dir / f"{name}{args.tag}.json"
         result = json.loads(out.read_text()) if out.is_file() else {}
         result["machine"] = info
-        result["model"] = name
+        result["model"] = name + args.tag
+        result["app_props"] = os.environ.get("BENCH_APP_PROPS", "")
         py_model = str(model_path(name))
         result["model_file"] = py_model
         if "latency" in what:
