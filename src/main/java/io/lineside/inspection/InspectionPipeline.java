@@ -98,6 +98,10 @@ public class InspectionPipeline {
         }
         long decoded = System.nanoTime();
 
+        // The scoring slot (and the model reference) are held only while the buffers are in use:
+        // the commit below may wait for the disk (fsync), and holding a slot through it would
+        // serialise every other inference behind the journal.
+        Inspection inspection;
         LoadedModel model = activeModel.acquire();
         try (ScoringSlot slot = model.scorer().acquire()) {
             slot.preprocess(image);
@@ -114,9 +118,8 @@ public class InspectionPipeline {
             Verdict verdict = score > threshold ? Verdict.DEFECT : Verdict.GOOD;
             Timings timings = new Timings(millis(start, decoded), millis(decoded, preprocessed),
                     millis(preprocessed, inferred), millis(inferred, scored), millis(start, scored));
-            Inspection inspection = new Inspection(id, input.name(), input.source(), input.receivedAt(), imageSha256,
+            inspection = new Inspection(id, input.name(), input.source(), input.receivedAt(), imageSha256,
                     verdict, score, threshold, model.bundle().identity(), timings);
-            return commitAndNotify(inspection, input);
         } catch (OrtException e) {
             throw new InspectionFailedException("inference failed: " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -125,6 +128,7 @@ public class InspectionPipeline {
         } finally {
             model.release();
         }
+        return commitAndNotify(inspection, input);
     }
 
     /**

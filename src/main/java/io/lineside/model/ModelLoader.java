@@ -78,6 +78,9 @@ public final class ModelLoader {
             options.setInterOpNumThreads(1);
             options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            // ORT's pool threads spin after each run by default, burning the cores that decode, preprocess
+            // and score the next images need (bench/README.md: on 2 cores it cost more CPU than it saved).
+            options.addConfigEntry("session.intra_op.allow_spinning", "0");
             return environment.createSession(onnx, options);
         } catch (OrtException e) {
             throw new ModelValidationException("model " + origin + " is not a loadable ONNX model: " + e.getMessage(), e);

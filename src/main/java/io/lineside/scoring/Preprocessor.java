@@ -20,6 +20,22 @@ final class Preprocessor {
     private static final double GREEN = 0.587;
     private static final double BLUE = 0.114;
 
+    /** For 8-bit samples v: v/255, and the luma products RED*(v/255) etc., exactly as toChannels() computes them. */
+    private static final double[] GRAY_OF_BYTE = new double[256];
+    private static final double[] RED_OF_BYTE = new double[256];
+    private static final double[] GREEN_OF_BYTE = new double[256];
+    private static final double[] BLUE_OF_BYTE = new double[256];
+
+    static {
+        double scale = 1.0 / ((1L << 8) - 1);
+        for (int v = 0; v < 256; v++) {
+            GRAY_OF_BYTE[v] = v * scale;
+            RED_OF_BYTE[v] = RED * (v * scale);
+            GREEN_OF_BYTE[v] = GREEN * (v * scale);
+            BLUE_OF_BYTE[v] = BLUE * (v * scale);
+        }
+    }
+
     private final ModelGeometry geometry;
     private AreaResize columns;
     private AreaResize rows;
@@ -28,6 +44,11 @@ final class Preprocessor {
     private double[] horizontal = new double[0];
     private double[] scale = new double[4];
     private final double[] accumulator;
+    private int[] bandOffsets = new int[4];
+    private byte[] directData;
+    private int directOrigin;
+    private int directScanline;
+    private int directPixelStride;
 
     Preprocessor(ModelGeometry geometry) {
         this.geometry = geometry;
@@ -60,10 +81,18 @@ final class Preprocessor {
             scale[b] = 1.0 / ((1L << raster.getSampleModel().getSampleSize(b)) - 1);
         }
 
-        boolean bytes = isInterleavedBytes(raster);
+        boolean direct = directBytes(raster);
+        // The common case (8-bit RGB or gray into a gray model): bytes straight to gray through tables
+        // holding exactly the products toChannels() computes, added in the same order.
+        boolean directToGray = direct && palette == null && channels == 1 && (sourceGray || bands >= 3);
         for (int y = 0; y < inHeight; y++) {
-            if (bytes) {
-                readByteRow(raster, y, inWidth, bands);
+            if (directToGray) {
+                directGrayRow(y, inWidth, sourceGray);
+                resizeRow(channelRow, 0, horizontal, y * outWidth);
+                continue;
+            }
+            if (direct) {
+                directRow(y, inWidth, bands);
             } else {
                 raster.getPixels(0, y, inWidth, 1, rowSamples);
             }
@@ -73,6 +102,7 @@ final class Preprocessor {
             }
         }
 
+        directData = null; // do not keep the decoded image alive
         int plane = outHeight * outWidth;
         for (int c = 0; c < channels; c++) {
             for (int oy = 0; oy < outHeight; oy++) {
@@ -89,36 +119,6 @@ final class Preprocessor {
                 for (int x = 0; x < outWidth; x++) {
                     target.put(out + x, (float) accumulator[x]);
                 }
-            }
-        }
-    }
-
-    /** 8-bit interleaved rasters (what JPEG, PNG and BMP decode to) are read from the array directly. */
-    private static boolean isInterleavedBytes(Raster raster) {
-        if (!(raster.getDataBuffer() instanceof DataBufferByte buffer) || buffer.getNumBanks() != 1
-                || !(raster.getSampleModel() instanceof PixelInterleavedSampleModel model)) {
-            return false;
-        }
-        for (int b = 0; b < model.getNumBands(); b++) {
-            if (model.getSampleSize(b) != 8) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Same result as {@code raster.getPixels(0, y, width, 1, rowSamples)}, without a call per sample. */
-    private void readByteRow(Raster raster, int y, int width, int bands) {
-        PixelInterleavedSampleModel model = (PixelInterleavedSampleModel) raster.getSampleModel();
-        DataBufferByte buffer = (DataBufferByte) raster.getDataBuffer();
-        byte[] data = buffer.getData();
-        int pixelStride = model.getPixelStride();
-        int tx = raster.getSampleModelTranslateX();
-        int ty = raster.getSampleModelTranslateY();
-        for (int b = 0; b < bands; b++) {
-            int at = buffer.getOffset() + model.getOffset(-tx, y - ty, b);
-            for (int x = 0, out = b; x < width; x++, out += bands, at += pixelStride) {
-                rowSamples[out] = data[at] & 0xff;
             }
         }
     }
@@ -170,6 +170,64 @@ final class Preprocessor {
                 sum += w.weights[k] * source[i];
             }
             target[targetOffset + j] = sum;
+        }
+    }
+
+    /**
+     * Direct reads of 8-bit interleaved rasters (what the JDK's JPEG, PNG and BMP readers produce for
+     * gray and RGB): the same samples, in band order, as {@code Raster.getPixels}, without its
+     * per-sample virtual calls. Allocation-free: the band offsets go into a kept array.
+     *
+     * @return whether the raster has that layout (then {@link #bandOffsets} and the origin are set)
+     */
+    private boolean directBytes(Raster raster) {
+        if (!(raster.getDataBuffer() instanceof DataBufferByte buffer) || buffer.getNumBanks() != 1
+                || !(raster.getSampleModel() instanceof PixelInterleavedSampleModel model)) {
+            return false;
+        }
+        int bands = model.getNumBands();
+        bandOffsets = ensure(bandOffsets, bands);
+        for (int b = 0; b < bands; b++) {
+            if (model.getSampleSize(b) != 8) {
+                return false;
+            }
+            bandOffsets[b] = model.getOffset(0, 0, b);
+        }
+        directData = buffer.getData();
+        directScanline = model.getScanlineStride();
+        directPixelStride = model.getPixelStride();
+        directOrigin = buffer.getOffset() - raster.getSampleModelTranslateY() * directScanline
+                - raster.getSampleModelTranslateX() * directPixelStride;
+        return true;
+    }
+
+    private void directGrayRow(int y, int width, boolean sourceGray) {
+        int at = directOrigin + y * directScanline;
+        byte[] data = directData;
+        int stride = directPixelStride;
+        if (sourceGray) {
+            int g = bandOffsets[0];
+            for (int x = 0; x < width; x++, at += stride) {
+                channelRow[x] = GRAY_OF_BYTE[data[at + g] & 0xff];
+            }
+            return;
+        }
+        int r = bandOffsets[0];
+        int g = bandOffsets[1];
+        int b = bandOffsets[2];
+        for (int x = 0; x < width; x++, at += stride) {
+            channelRow[x] = RED_OF_BYTE[data[at + r] & 0xff] + GREEN_OF_BYTE[data[at + g] & 0xff]
+                    + BLUE_OF_BYTE[data[at + b] & 0xff];
+        }
+    }
+
+    private void directRow(int y, int width, int bands) {
+        int start = directOrigin + y * directScanline;
+        for (int b = 0; b < bands; b++) {
+            int at = start + bandOffsets[b];
+            for (int x = 0, i = b; x < width; x++, i += bands, at += directPixelStride) {
+                rowSamples[i] = directData[at] & 0xff;
+            }
         }
     }
 

@@ -30,6 +30,9 @@ public final class ScoringSlot implements AutoCloseable {
     private final Map<String, OnnxTensor> pinnedOutputs;
     private final Preprocessor preprocessor;
     private final double[] kernel;
+    /** One plane of input and of reconstruction, copied out of the direct buffers for scoring. */
+    private final float[] inputPlane;
+    private final float[] outputPlane;
     private final double[] residualMean;
     private final double[] residualRows;
     private final double[] residualMap;
@@ -60,6 +63,8 @@ public final class ScoringSlot implements AutoCloseable {
         this.preprocessor = new Preprocessor(geometry);
         this.kernel = Scores.gaussianKernel(sigma);
         int plane = geometry.planeSize();
+        this.inputPlane = new float[plane];
+        this.outputPlane = new float[plane];
         this.residualMean = new double[plane];
         this.residualRows = new double[plane];
         this.residualMap = new double[plane];
@@ -109,8 +114,8 @@ public final class ScoringSlot implements AutoCloseable {
         requireInferred();
         int n = geometry.elements();
         return switch (function) {
-            case STD -> Scores.std(input, output, n);
-            case MSE -> Scores.mse(input, output, n);
+            case STD -> Scores.std(input, output, n, inputPlane, outputPlane);
+            case MSE -> Scores.mse(input, output, n, inputPlane, outputPlane);
             case MAX_BLUR -> {
                 computeResidualMap();
                 yield Scores.max(residualMap, geometry.planeSize());
@@ -147,7 +152,7 @@ public final class ScoringSlot implements AutoCloseable {
 
     private void computeResidualMap() {
         if (!residualMapReady) {
-            Scores.residualMap(input, output, geometry, kernel, residualMean, residualRows, residualMap);
+            Scores.residualMap(input, output, geometry, kernel, inputPlane, outputPlane, residualMean, residualRows, residualMap);
             residualMapReady = true;
         }
     }

@@ -35,6 +35,8 @@ class InspectionPipelineTest {
     private final List<Outcome> journaled = new ArrayList<>();
     private final List<Outcome> announced = new ArrayList<>();
     private IOException journalFailure;
+    /** Free scoring slots of the model in service, seen from inside each journal commit. */
+    private final List<Integer> freeSlotsAtCommit = new ArrayList<>();
     private RuntimeException listenerFailure;
     private InspectionPipeline pipeline;
 
@@ -59,6 +61,7 @@ class InspectionPipelineTest {
         });
         pipeline.journal = outcome -> {
             log.add("journal");
+            pipeline.activeModel.current().ifPresent(m -> freeSlotsAtCommit.add(m.scorer().available()));
             if (journalFailure != null) {
                 throw journalFailure;
             }
@@ -166,5 +169,14 @@ class InspectionPipelineTest {
         assertTrue(capture.values()[0] > 0, "residual of 0.9x + 0.02 is never zero on this image");
         pipeline.inspect(input(new byte[0]), capture);
         assertEquals(0, capture.width(), "a rejection has no residual map");
+    }
+
+    @Test
+    void theScoringSlotIsBackInThePoolBeforeTheJournalCommits() throws Exception {
+        // A commit may wait for the disk (fsync): holding a slot through it would serialise inferences behind the journal.
+        loadModel("0.05");
+        pipeline.inspect(input(TestImages.encode(TestImages.gray(32, 32, 1), "png")));
+        pipeline.inspect(input(TestImages.encode(TestImages.gray(48, 32, 1), "png")));
+        assertEquals(List.of(2, 2), freeSlotsAtCommit, "both slots free at every commit");
     }
 }

@@ -190,4 +190,35 @@ class PreprocessorTest {
             assertClose(reference(image, geometry), out);
         }
     }
+
+    @ParameterizedTest
+    @CsvSource({"1", "3"})
+    void directByteReadsEqualTheRasterApiOnEveryByteLayout(int channels) {
+        // The JPEG reader's BGR, ABGR and gray layouts, and sub-images (translated rasters, shared buffers),
+        // read directly, give exactly what Raster.getPixels gives (here: on a TYPE_INT copy, the generic path).
+        ModelGeometry geometry = new ModelGeometry(channels, 8, 10);
+        BufferedImage rgb = TestImages.rgb(41, 29, 5);
+        for (int type : new int[] {BufferedImage.TYPE_3BYTE_BGR, BufferedImage.TYPE_4BYTE_ABGR, BufferedImage.TYPE_BYTE_GRAY}) {
+            BufferedImage bytes = new BufferedImage(41, 29, type);
+            bytes.getGraphics().drawImage(rgb, 0, 0, null);
+            for (BufferedImage image : new BufferedImage[] {bytes, bytes.getSubimage(3, 5, 30, 20)}) {
+                BufferedImage generic = new BufferedImage(image.getWidth(), image.getHeight(),
+                        type == BufferedImage.TYPE_BYTE_GRAY ? BufferedImage.TYPE_USHORT_GRAY : BufferedImage.TYPE_INT_RGB);
+                for (int y = 0; y < image.getHeight(); y++) {
+                    for (int x = 0; x < image.getWidth(); x++) {
+                        if (type == BufferedImage.TYPE_BYTE_GRAY) {
+                            // same value on the 16-bit scale: v/255 == (v*257)/65535
+                            generic.getRaster().setSample(x, y, 0, image.getRaster().getSample(x, y, 0) * 257);
+                        } else {
+                            for (int b = 0; b < 3; b++) {
+                                generic.getRaster().setSample(x, y, b, image.getRaster().getSample(x, y, b));
+                            }
+                        }
+                    }
+                }
+                assertClose(run(generic, geometry), run(image, geometry));
+                assertClose(reference(image, geometry), run(image, geometry));
+            }
+        }
+    }
 }

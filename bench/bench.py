@@ -1,0 +1,747 @@
+#!/usr/bin/env python3
+"""lineside benchmarks: floor, end to end (API and folder), throughput against a Python loop,
+memory, start-up. Prints its figures and writes them to target/bench/results/<model>.json.
+
+Run through bench/run.sh (which builds what is missing), or directly with the trainer's venv:
+
+    target/trainer-venv/bin/python bench/bench.py all --models default,conv-128,dense-300
+
+Each comparison that yields a ratio is measured in interleaved rounds (A, B, A, B, ...), and the
+ratio is taken per round, then the median over rounds: on a busy machine both sides of a round see
+the same load, so the ratio holds even where absolute times wander.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "target" / "bench"
+APP_JAR = ROOT / "target" / "quarkus-app" / "quarkus-run.jar"
+CLASSES = WORK / "classes"
+DEFAULT_MODEL = ROOT / "src" / "main" / "resources" / "lineside" / "default-model.onnx"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+# The Python loop's numpy work is a few small matrix products per image: OpenBLAS's default thread pool
+# makes them many times slower on a busy 2-core machine (measured: 36 ms instead of 4.5 ms per image),
+# so the loop is given one BLAS thread. That favours the Python side; set it yourself to compare.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+from python_loop import PythonLoop  # noqa: E402
+
+# The models: the embedded default, and two of the size a real line uses (built here if missing,
+# by the trainer's CLI, on synthetic parts; a few epochs are enough for speed figures).
+MODELS = {
+    # Used only while the embedded default is missing from the checkout: the same recipe (same graph,
+    # so the same speed) as training/README.md's default model, trained for one epoch.
+    "default": ["--arch", "conv", "--size", "128", "--conv-width", "8", "--latent", "16", "--epochs", "1"],
+    "conv-128": ["--arch", "conv", "--size", "128", "--epochs", "3"],
+    "dense-300": ["--arch", "dense", "--size", "300", "--epochs", "3"],
+}
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def run(cmd, **kw):
+    log("$ " + " ".join(str(c) for c in cmd))
+    subprocess.run([str(c) for c in cmd], check=True, **kw)
+
+
+# ---------------------------------------------------------------- set-up
+
+def trainer_env() -> dict:
+    env = dict(os.environ)
+    training = os.environ.get("LINESIDE_TRAINING_DIR", str(ROOT / "training"))
+    env["PYTHONPATH"] = training + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def ensure_images(n_good: int = 100, n_defect: int = 20) -> Path:
+    """300x300 RGB JPEGs (quality 90) of synthetic parts, as a line camera writes them."""
+    out = WORK / "images"
+    if out.is_dir() and len(list(out.glob("*.jpg"))) == n_good + n_defect:
+        return out
+    from PIL import Image
+    raw = WORK / "synth-images"
+    shutil.rmtree(raw, ignore_errors=True)
+    run([sys.executable, "-m", "lineside_train", "synth", "--out", raw, "--good", n_good, "--defect", n_defect,
+         "--size", 300, "--seed", 7, "--quiet"], env=trainer_env())
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    for png in sorted(raw.glob("*/*.png")):
+        Image.open(png).convert("RGB").save(out / (png.stem + ".jpg"), quality=90)
+    return out
+
+
+def model_path(name: str) -> Path:
+    if name == "default" and DEFAULT_MODEL.is_file():
+        return DEFAULT_MODEL
+    path = WORK / "models" / (f"{name}.onnx" if name != "default" else "default-recipe-standin.onnx")
+    if not path.is_file():
+        good = WORK / "synth-train"
+        if not (good / "good").is_dir():
+            run([sys.executable, "-m", "lineside_train", "synth", "--out", good, "--good", 200, "--defect", 0,
+                 "--size", 300, "--seed", 1, "--quiet"], env=trainer_env())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        run([sys.executable, "-m", "lineside_train", "train", "--good", good / "good", "--out", path,
+             *MODELS[name], "--alpha", "0.05", "--name", f"bench-{name}", "--quiet"], env=trainer_env())
+    return path
+
+
+def ensure_bench_classes() -> None:
+    """Compiles bench/java against the packaged appliance (kept out of the appliance jar)."""
+    if not APP_JAR.is_file():
+        sys.exit(f"{APP_JAR} is missing: build the appliance first (./mvnw -B package -DskipTests -Dtrainer.skip=true)")
+    sources = sorted((ROOT / "bench" / "java").rglob("*.java"))
+    stamp = CLASSES / ".stamp"
+    newest = max([s.stat().st_mtime for s in sources] + [APP_JAR.stat().st_mtime])
+    if stamp.is_file() and stamp.stat().st_mtime >= newest:
+        return
+    shutil.rmtree(CLASSES, ignore_errors=True)
+    CLASSES.mkdir(parents=True)
+    run(["javac", "-nowarn", "-d", CLASSES, "-cp", app_classpath(), *sources])
+    stamp.touch()
+
+
+def app_classpath() -> str:
+    qa = ROOT / "target" / "quarkus-app"
+    return os.pathsep.join([str(qa / "app" / "*"), str(qa / "lib" / "main" / "*"), str(qa / "lib" / "boot" / "*")])
+
+
+# ---------------------------------------------------------------- measuring helpers
+
+def pct(values, q):
+    s = sorted(values)
+    if not s:
+        return float("nan")
+    i = max(0, min(len(s) - 1, int(-(-q * len(s) // 1)) - 1))
+    return s[i]
+
+
+def summary(values):
+    return {"p50": pct(values, 0.50), "p99": pct(values, 0.99), "mean": statistics.fmean(values), "n": len(values)}
+
+
+def load_average() -> str:
+    return open("/proc/loadavg").read().split()[:3].__str__()
+
+
+def rss_mib(pid: int) -> float:
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ScorerBench:
+    """The Java in-process bench (bench/java), one long-lived process answering commands."""
+
+    def __init__(self, model: str, images: Path):
+        ensure_bench_classes()
+        cp = os.pathsep.join([str(CLASSES), app_classpath()])
+        self.proc = subprocess.Popen(
+            ["java", "-XX:+UseSerialGC", "-cp", cp, "io.lineside.bench.ScorerBench", "--model", model,
+             "--images", str(images)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.info = json.loads(self.proc.stdout.readline())
+
+    def ask(self, command: str) -> dict:
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+        return json.loads(self.proc.stdout.readline())
+
+    def close(self):
+        try:
+            self.proc.stdin.write("quit\n")
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            pass
+        self.proc.wait(timeout=30)
+
+
+class Appliance:
+    """The packaged appliance (java -jar target/quarkus-app/quarkus-run.jar) in a scratch folder."""
+
+    def __init__(self, model: str, name: str, extra: dict | None = None, jvm: list | None = None):
+        self.dir = WORK / "run" / name
+        shutil.rmtree(self.dir, ignore_errors=True)
+        (self.dir / "inbox").mkdir(parents=True)
+        self.port = free_port()
+        props = {
+            "quarkus.http.port": self.port,
+            "quarkus.log.level": "WARN",
+            "lineside.journal.path": self.dir / "journal",
+            "lineside.folder.path": self.dir / "inbox",
+            "lineside.folder.archive": self.dir / "archive",
+        }
+        if model != "default":
+            props["lineside.model.path"] = Path(model).resolve()
+        props.update(extra or {})
+        # e.g. BENCH_APP_PROPS="lineside.model.threads=1,lineside.model.concurrency=2" to compare settings
+        for kv in filter(None, os.environ.get("BENCH_APP_PROPS", "").split(",")):
+            k, v = kv.split("=", 1)
+            props[k.strip()] = v.strip()
+        jvm = os.environ.get("BENCH_JVM_OPTS", "").split() if jvm is None else jvm
+        self.cmd = ["java", *jvm, *[f"-D{k}={v}" for k, v in props.items()], "-jar", str(APP_JAR)]
+        self.t0 = time.perf_counter()
+        self.proc = subprocess.Popen(self.cmd, cwd=self.dir, stdout=open(self.dir / "out.log", "w"),
+                                     stderr=subprocess.STDOUT)
+        self.ready_s = self._wait_ready()
+        self.local = threading.local()
+
+    def _wait_ready(self, timeout: float = 120) -> float:
+        url = f"http://127.0.0.1:{self.port}/q/health/ready"
+        while time.perf_counter() - self.t0 < timeout:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the appliance exited ({self.proc.returncode}); see {self.dir / 'out.log'}")
+            try:
+                with urllib.request.urlopen(url, timeout=1) as r:
+                    if r.status == 200 and json.load(r).get("status") == "UP":
+                        return time.perf_counter() - self.t0
+            except OSError:
+                pass
+            time.sleep(0.01)
+        raise RuntimeError(f"not ready after {timeout}s; see {self.dir / 'out.log'}")
+
+    def _connection(self) -> http.client.HTTPConnection:
+        c = getattr(self.local, "conn", None)
+        if c is None:
+            c = self.local.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        return c
+
+    def inspect(self, data: bytes, name: str) -> tuple[dict, float]:
+        c = self._connection()
+        t0 = time.perf_counter()
+        c.request("POST", f"/api/v1/inspections?name={name}", body=data, headers={"Content-Type": "image/jpeg"})
+        r = c.getresponse()
+        body = r.read()
+        elapsed = (time.perf_counter() - t0) * 1000
+        if r.status != 200:
+            raise RuntimeError(f"HTTP {r.status}: {body[:200]!r}")
+        return json.loads(body), elapsed
+
+    def metrics(self) -> str:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/q/metrics", timeout=10) as r:
+            return r.read().decode()
+
+    def metric(self, name: str, labels: str = "") -> float:
+        pattern = re.compile(r"^" + re.escape(name) + (r"\{[^}]*" + re.escape(labels) + r"[^}]*\}" if labels else r"(\{[^}]*\})?")
+                             + r" ([0-9.eE+-]+)$", re.M)
+        total = 0.0
+        found = False
+        for m in pattern.finditer(self.metrics()):
+            total += float(m.group(m.lastindex))
+            found = True
+        return total if found else float("nan")
+
+    def rss(self) -> float:
+        return rss_mib(self.proc.pid)
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def load_images(folder: Path) -> list[tuple[str, bytes]]:
+    return [(p.stem, p.read_bytes()) for p in sorted(folder.glob("*.jpg"))]
+
+
+def drive(app: Appliance, images, count: int, clients: int, start: int = 0) -> tuple[float, list[dict], list[float]]:
+    """Sends `count` images with `clients` concurrent keep-alive clients; returns (seconds, bodies, latencies)."""
+    bodies: list[dict] = []
+    latencies: list[float] = []
+    lock = threading.Lock()
+    counter = iter(range(start, start + count))
+
+    def client():
+        while True:
+            with lock:
+                i = next(counter, None)
+            if i is None:
+                return
+            name, data = images[i % len(images)]
+            body, ms = app.inspect(data, f"{name}-{i}")
+            with lock:
+                bodies.append(body)
+                latencies.append(ms)
+
+    t0 = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(clients) as pool:
+        for f in [pool.submit(client) for _ in range(clients)]:
+            f.result()
+    return time.perf_counter() - t0, bodies, latencies
+
+
+# ---------------------------------------------------------------- the benchmarks
+
+def bench_floor_and_latency(model: str, images_dir: Path, rounds: int, n: int) -> dict:
+    """1 + 2 (API): floor rounds (Java, in-process) interleaved with sequential API rounds."""
+    images = load_images(images_dir)
+    java = ScorerBench(str(model) if model != "default" else "default", images_dir)
+    app = Appliance(model, "latency")
+    try:
+        java.ask(f"floor {max(20, n // 4)}")  # warm-up, both sides
+        java.ask(f"hot {max(20, n // 4)}")
+        drive(app, images, max(20, n // 4), 1)
+        per_round = []
+        phases = {k: [] for k in ("decode", "preprocess", "infer", "score", "total")}
+        client = []
+        floors, floors_plain, floors_spinning, floors_pinned, hots = [], [], [], [], []
+        for r in range(rounds):
+            f = java.ask(f"floor {n}")
+            h = java.ask(f"hot {n}")
+            _, bodies, lat = drive(app, images, n, 1)
+            totals = [b["timingsMs"]["total"] for b in bodies]
+            for k in phases:
+                phases[k] += [b["timingsMs"][k] for b in bodies]
+            client += lat
+            floor = min(f["pinned"]["p50"], f["plain"]["p50"], f["spinning"]["p50"])
+            floors.append(floor)
+            floors_plain.append(f["plain"]["p50"])
+            floors_spinning.append(f["spinning"]["p50"])
+            floors_pinned.append(f["pinned"]["p50"])
+            hots.append(h)
+            per_round.append({
+                "floor_p50_ms": floor, "floor_pinned_p50_ms": f["pinned"]["p50"],
+                "floor_plain_p50_ms": f["plain"]["p50"], "floor_spinning_p50_ms": f["spinning"]["p50"],
+                "hot_p50_ms": h["hot"]["p50"], "e2e_p50_ms": pct(totals, 0.5), "client_p50_ms": pct(lat, 0.5),
+                "e2e_over_floor": pct(totals, 0.5) / floor,
+                "client_over_floor": pct(lat, 0.5) / floor,
+                "load": load_average()})
+            log(f"  round {r + 1}/{rounds}: floor p50 {floor:.3f} ms (pinned {f['pinned']['p50']:.3f}, plain "
+                f"{f['plain']['p50']:.3f}, spinning {f['spinning']['p50']:.3f}), "
+                f"scorer hot path {h['hot']['p50']:.3f} ms, in-appliance e2e p50 {pct(totals, .5):.3f} ms, "
+                f"client {pct(lat, .5):.3f} ms -> x{per_round[-1]['e2e_over_floor']:.2f}")
+        alloc = java.ask(f"hot {n}")
+        decode = java.ask(f"decode {n}")
+    finally:
+        java.close()
+        app.stop()
+    return {
+        "java": java.info,
+        "floor_p50_ms": statistics.median(floors),
+        "floor_pinned_p50_ms": statistics.median(floors_pinned),
+        "floor_plain_p50_ms": statistics.median(floors_plain),
+        "floor_spinning_p50_ms": statistics.median(floors_spinning),
+        "e2e_over_floor_median": statistics.median(x["e2e_over_floor"] for x in per_round),
+        "client_over_floor_median": statistics.median(x["client_over_floor"] for x in per_round),
+        "api_phases_ms": {k: summary(v) for k, v in phases.items()},
+        "api_client_ms": summary(client),
+        "scorer_hot_path": {k: alloc[k] for k in ("preprocess", "infer", "score", "hot")},
+        "scorer_bytes_per_image": alloc["bytesPerImage"],
+        "scorer_bytes_per_image_by_phase": alloc["bytesPerImageByPhase"],
+        "decode": decode["decode"], "decode_bytes_per_image": decode["bytesPerImage"],
+        "rounds": per_round,
+    }
+
+
+def bench_throughput(model: str, py_model: str, images_dir: Path, rounds: int, n: int, clients: int) -> dict:
+    """2 (throughput) + 3: the appliance with all cores busy vs the Python loop, interleaved rounds."""
+    images = load_images(images_dir)
+    loop = PythonLoop(py_model)
+    tuned = PythonLoop(py_model, spinning=False)
+    app = Appliance(model, "throughput")
+    try:
+        # Same score: compare the Python loop's scores with the appliance's on every image.
+        rel = []
+        for name, data in images:
+            body, _ = app.inspect(data, name)
+            s, _ = loop.inspect(data)
+            rel.append(abs(s - body["score"]) / max(abs(body["score"]), 1e-12))
+        drive(app, images, n // 2, clients)
+        per_round = []
+        py_phases = {"decode+preprocess": [], "infer": [], "score": []}
+        for r in range(rounds):
+            cpu0 = cpu_seconds(app.proc.pid)
+            secs, _, lat = drive(app, images, n, clients)
+            app_cpu = (cpu_seconds(app.proc.pid) - cpu0) / n
+            app_ips = n / secs
+            pcpu0 = time.process_time()
+            t0 = time.perf_counter()
+            for i in range(n):
+                a = time.perf_counter()
+                x = loop.preprocess(images[i % len(images)][1])
+                b = time.perf_counter()
+                y = loop.session.run(None, {"image": x})[0]
+                c = time.perf_counter()
+                loop.score(x, y)
+                py_phases["decode+preprocess"].append((b - a) * 1000)
+                py_phases["infer"].append((c - b) * 1000)
+                py_phases["score"].append((time.perf_counter() - c) * 1000)
+            py_ips = n / (time.perf_counter() - t0)
+            py_cpu = (time.process_time() - pcpu0) / n
+            t0 = time.perf_counter()
+            for i in range(n):
+                tuned.inspect(images[i % len(images)][1])
+            tuned_ips = n / (time.perf_counter() - t0)
+            per_round.append({"appliance_ips": app_ips, "python_ips": py_ips, "ratio": app_ips / py_ips,
+                              "python_tuned_ips": tuned_ips, "ratio_tuned": app_ips / tuned_ips,
+                              "appliance_cpu_ms_per_image": app_cpu * 1000, "python_cpu_ms_per_image": py_cpu * 1000,
+                              "client_p50_ms": pct(lat, .5), "client_p99_ms": pct(lat, .99), "load": load_average()})
+            log(f"  round {r + 1}/{rounds}: appliance {app_ips:.1f} images/s ({clients} clients, "
+                f"{app_cpu * 1000:.2f} CPU ms/image), Python loop {py_ips:.1f} images/s ({py_cpu * 1000:.2f} CPU "
+                f"ms/image) -> x{app_ips / py_ips:.2f}; Python loop without spinning {tuned_ips:.1f} images/s "
+                f"-> x{app_ips / tuned_ips:.2f}")
+    finally:
+        app.stop()
+    return {
+        "clients": clients,
+        "appliance_ips_median": statistics.median(x["appliance_ips"] for x in per_round),
+        "python_ips_median": statistics.median(x["python_ips"] for x in per_round),
+        "ratio_median": statistics.median(x["ratio"] for x in per_round),
+        "python_tuned_ips_median": statistics.median(x["python_tuned_ips"] for x in per_round),
+        "ratio_tuned_median": statistics.median(x["ratio_tuned"] for x in per_round),
+        "appliance_cpu_ms_per_image_median": statistics.median(x["appliance_cpu_ms_per_image"] for x in per_round),
+        "python_cpu_ms_per_image_median": statistics.median(x["python_cpu_ms_per_image"] for x in per_round),
+        "python_phases_ms": {k: summary(v) for k, v in py_phases.items()},
+        "python_ort_threads": "onnxruntime default (intra-op = physical cores)",
+        "score_max_rel_diff_python_vs_appliance": max(rel),
+        "score_median_rel_diff_python_vs_appliance": statistics.median(rel),
+        "rounds": per_round,
+    }
+
+
+MEMORY_JVM_OPTS = os.environ.get("BENCH_MEMORY_JVM_OPTS", "-Xms256m -Xmx256m")
+
+
+def bench_memory(model: str, images_dir: Path, n: int, clients: int) -> dict:
+    """4: RSS after start and along n images; heap allocated per request (whole request).
+
+    The heap is fixed (-Xms = -Xmx, as a deployment with a memory limit would set it), so that RSS
+    measures what could leak (native memory: ORT tensors and results, direct buffers, threads) rather
+    than the JVM's heap sizing decisions.
+    """
+    images = load_images(images_dir)
+    app = Appliance(model, "memory", jvm=MEMORY_JVM_OPTS.split())
+    try:
+        rss_ready = app.rss()
+        alloc0 = app.metric("jvm_gc_memory_allocated_bytes_total")
+        trail = []
+        step = max(1, n // 10)
+        done = 0
+        t0 = time.perf_counter()
+        while done < n:
+            k = min(step, n - done)
+            drive(app, images, k, clients, start=done)
+            done += k
+            trail.append((done, round(app.rss(), 1)))
+        secs = time.perf_counter() - t0
+        alloc1 = app.metric("jvm_gc_memory_allocated_bytes_total")
+        log(f"  RSS at ready {rss_ready:.1f} MiB; along {n} images: {trail}")
+        inspections = app.metric("lineside_inspections_total", 'source="api"')
+    finally:
+        app.stop()
+    warm = trail[1][1] if len(trail) > 1 else trail[0][1]  # after the first 20 %: JIT, arenas and heap pages settled
+    after_warm = [r for _, r in trail[1:]] or [warm]
+    return {
+        "jvm_opts": MEMORY_JVM_OPTS,
+        "rss_ready_mib": rss_ready,
+        "rss_trail_mib": trail,
+        "rss_after_mib": trail[-1][1],
+        "rss_growth_after_warmup_mib": trail[-1][1] - warm,
+        "rss_spread_after_warmup_mib": max(after_warm) - min(after_warm),
+        "images": n, "inspections_counted": inspections, "seconds": secs,
+        "heap_bytes_per_request": (alloc1 - alloc0) / n if alloc1 == alloc1 else None,
+    }
+
+
+def bench_startup(model: str, repeats: int) -> dict:
+    """5: from process start to /q/health/ready UP."""
+    times, rss = [], []
+    for i in range(repeats):
+        app = Appliance(model, "startup")
+        times.append(app.ready_s)
+        rss.append(app.rss())
+        app.stop()
+        log(f"  start {i + 1}/{repeats}: ready in {app.ready_s:.2f} s, RSS {rss[-1]:.1f} MiB")
+    return {"ready_s_median": statistics.median(times), "ready_s": times, "rss_ready_mib_median": statistics.median(rss)}
+
+
+def machine() -> dict:
+    model_name = next((l.split(":", 1)[1].strip() for l in subprocess.run(
+        ["lscpu"], capture_output=True, text=True).stdout.splitlines() if l.startswith("Model name")), "?")
+    mem = next(l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal"))
+    java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[0]
+    import onnxruntime
+    return {"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "nproc": os.cpu_count(), "cpu": model_name,
+            "memory_gib": round(int(mem) / 1024 / 1024, 1), "java": java, "python": platform.python_version(),
+            "onnxruntime_python": onnxruntime.__version__, "load": load_average()}
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("what", nargs="+",
+                   choices=("setup", "latency", "throughput", "memory", "startup", "folder", "all", "report"))
+    p.add_argument("--models", default="default,conv-128,dense-300")
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--n", type=int, default=200, help="images per round")
+    p.add_argument("--memory-images", type=int, default=10000)
+    p.add_argument("--folder-images", type=int, default=1000)
+    p.add_argument("--clients", type=int, default=2 * (os.cpu_count() or 1))
+    p.add_argument("--starts", type=int, default=3)
+    p.add_argument("--tag", default="", help="suffix of the results file (e.g. for BENCH_APP_PROPS runs)")
+    args = p.parse_args(argv)
+    what = set(args.what)
+    if what == {"report"}:
+        return markdown_report(args.models.split(","))
+    if "all" in what:
+        what = {"latency", "throughput", "memory", "startup", "folder"}
+    images = ensure_images()
+    results_dir = WORK / "results"
+    results_dir.mkdir(parents=True, exist_ok=True)
+    info = machine()
+    log(f"machine: {info}")
+    for name in args.models.split(","):
+        if name == "default" and not DEFAULT_MODEL.is_file():
+            log("the embedded default model is not in this checkout: measuring a stand-in of the same recipe")
+        model = str(model_path(name)) if name != "default" or not DEFAULT_MODEL.is_file() else "default"
+        out = results_dir / f"{name}{args.tag}.json"
+        result = json.loads(out.read_text()) if out.is_file() else {}
+        result["machine"] = info
+        result["model"] = name + args.tag
+        result["app_props"] = os.environ.get("BENCH_APP_PROPS", "")
+        py_model = str(model_path(name))
+        result["model_file"] = py_model
+        if "latency" in what:
+            log(f"[{name}] floor, hot path and end-to-end latency through the API")
+            result["latency"] = bench_floor_and_latency(model, images, args.rounds, args.n)
+        if "throughput" in what:
+            log(f"[{name}] throughput: appliance ({args.clients} clients) vs Python loop")
+            result["throughput"] = bench_throughput(model, py_model, images, args.rounds, args.n, args.clients)
+        if "memory" in what:
+            log(f"[{name}] memory over {args.memory_images} images")
+            result["memory"] = bench_memory(model, images, args.memory_images, args.clients)
+        if "startup" in what:
+            log(f"[{name}] start-up until ready")
+            result["startup"] = bench_startup(model, args.starts)
+        if "folder" in what:
+            log(f"[{name}] folder source")
+            result["folder"] = bench_folder(model, images, args.folder_images)
+        out.write_text(json.dumps(result, indent=2))
+        try:
+            print_summary(result)
+        except KeyError as e:  # a section left by an older version of this script
+            log(f"(summary incomplete: {e}; see {out})")
+    return 0
+
+
+def histogram(metrics_text: str, name: str, label: str) -> dict:
+    """{phase: [(le_seconds, cumulative_count), ...]} of one Prometheus histogram."""
+    out: dict = {}
+    pattern = re.compile(r"^" + re.escape(name) + r"_bucket\{([^}]*)\} ([0-9.eE+-]+)$", re.M)
+    for m in pattern.finditer(metrics_text):
+        labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
+        le = float("inf") if labels["le"] == "+Inf" else float(labels["le"])
+        out.setdefault(labels.get(label), []).append((le, float(m.group(2))))
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def histogram_quantile(before: list, after: list, q: float) -> float:
+    """Like PromQL's histogram_quantile on (after - before): linear within the bucket, in ms."""
+    prev = dict(before)
+    buckets = [(le, c - prev.get(le, 0.0)) for le, c in after]
+    total = buckets[-1][1]
+    if total <= 0:
+        return float("nan")
+    rank = q * total
+    lower_le, lower_c = 0.0, 0.0
+    for le, c in buckets:
+        if c >= rank:
+            if le == float("inf"):
+                return lower_le * 1000
+            return (lower_le + (le - lower_le) * (rank - lower_c) / max(c - lower_c, 1e-12)) * 1000
+        lower_le, lower_c = le, c
+    return float("nan")
+
+
+def bench_folder(model: str, images_dir: Path, n: int) -> dict:
+    """2 (folder): n files moved into the watched folder at once; time until all are archived;
+    per-phase quantiles from lineside_inspection_seconds (interpolated within its buckets)."""
+    app = Appliance(model, "folder")
+    if "lineside_folder_backlog" not in app.metrics():
+        app.stop()
+        log("  the folder source is not in this build; skipped")
+        return {"skipped": "the folder source is not in this build"}
+    try:
+        inbox, archive = app.dir / "inbox", app.dir / "archive"
+        staging = app.dir / "staging"  # same file system as the inbox: a rename moves a file in whole
+        staging.mkdir()
+        images = load_images(images_dir)
+        names = []
+        for i in range(n):
+            name, data = images[i % len(images)]
+            path = staging / f"{name}-{i:06d}.jpg"
+            path.write_bytes(data)
+            names.append(path)
+        before = histogram(app.metrics(), "lineside_inspection_seconds", "phase")
+        cpu0 = cpu_seconds(app.proc.pid)
+        t0 = time.perf_counter()
+        for path in names:
+            os.rename(path, inbox / path.name)
+        archived = 0
+        deadline = t0 + max(120.0, n * 0.5)
+        while time.perf_counter() < deadline:
+            archived = sum(1 for f in archive.rglob("*.jpg")) if archive.is_dir() else 0
+            if archived >= n:
+                break
+            time.sleep(0.05)
+        secs = time.perf_counter() - t0
+        cpu = cpu_seconds(app.proc.pid) - cpu0
+        after = histogram(app.metrics(), "lineside_inspection_seconds", "phase")
+        if archived < n:
+            raise RuntimeError(f"only {archived} of {n} files archived after {secs:.0f}s; see {app.dir / 'out.log'}")
+        settle = 0.5
+        phases = {ph: {"p50": histogram_quantile(before.get(ph, []), after[ph], 0.5),
+                       "p99": histogram_quantile(before.get(ph, []), after[ph], 0.99)} for ph in after}
+        log(f"  {n} files archived in {secs:.2f} s: {n / secs:.1f} images/s (including one settle period)")
+    finally:
+        app.stop()
+    return {"images": n, "seconds_until_all_archived": secs, "images_per_s": n / secs,
+            "images_per_s_excluding_settle": n / max(secs - settle, 1e-9),
+            "appliance_cpu_s_per_image": cpu / n, "phases_ms_from_histogram": phases}
+
+
+def print_summary(r: dict) -> None:
+    name = r["model"]
+    lines = [f"== {name} =="]
+    if "latency" in r:
+        L = r["latency"]
+        ph = L["api_phases_ms"]
+        lines.append(f"floor p50 {L['floor_p50_ms']:.3f} ms (fastest of: appliance options + pinned output "
+                     f"{L['floor_pinned_p50_ms']:.3f}, plain run {L['floor_plain_p50_ms']:.3f}, ORT spinning default "
+                     f"{L['floor_spinning_p50_ms']:.3f})")
+        lines.append("API per image, ms p50/p99: " + ", ".join(f"{k} {v['p50']:.3f}/{v['p99']:.3f}" for k, v in ph.items())
+                     + f"; client {L['api_client_ms']['p50']:.3f}/{L['api_client_ms']['p99']:.3f}")
+        lines.append(f"end to end / floor (median of rounds): in-appliance x{L['e2e_over_floor_median']:.2f}, "
+                     f"client-observed x{L['client_over_floor_median']:.2f}  (target <= 1.25)")
+        lines.append(f"heap bytes per image: scorer hot path {L['scorer_bytes_per_image']:.0f} "
+                     f"(by phase {L['scorer_bytes_per_image_by_phase']}), decode {L['decode_bytes_per_image']:.0f}")
+    if "throughput" in r:
+        T = r["throughput"]
+        lines.append(f"throughput: appliance {T['appliance_ips_median']:.1f} images/s, Python loop "
+                     f"{T['python_ips_median']:.1f} images/s -> x{T['ratio_median']:.2f} (target >= 2); CPU ms/image "
+                     f"appliance {T['appliance_cpu_ms_per_image_median']:.2f}, Python {T['python_cpu_ms_per_image_median']:.2f}; "
+                     f"Python loop without ORT spinning {T['python_tuned_ips_median']:.1f} images/s -> x{T['ratio_tuned_median']:.2f}; "
+                     f"score diff python vs appliance max rel {T['score_max_rel_diff_python_vs_appliance']:.2g}")
+    if "memory" in r:
+        M = r["memory"]
+        lines.append(f"RSS ready {M['rss_ready_mib']:.1f} MiB, after {M['images']} images {M['rss_after_mib']:.1f} MiB, "
+                     f"growth after warm-up {M['rss_growth_after_warmup_mib']:+.1f} MiB (spread {M['rss_spread_after_warmup_mib']:.1f}); "
+                     f"heap per request "
+                     f"{M['heap_bytes_per_request'] or float('nan'):.0f} B")
+    if "folder" in r and "images" in r["folder"]:
+        F = r["folder"]
+        lines.append(f"folder: {F['images']} files archived in {F['seconds_until_all_archived']:.2f} s = "
+                     f"{F['images_per_s']:.1f} images/s; phases ms p50/p99 (histogram-interpolated): "
+                     + ", ".join(f"{k} {v['p50']:.2f}/{v['p99']:.2f}" for k, v in F["phases_ms_from_histogram"].items()))
+    if "startup" in r:
+        S = r["startup"]
+        lines.append(f"start-up until ready: median {S['ready_s_median']:.2f} s of {S['ready_s']}")
+    print("\n".join(lines), flush=True)
+
+
+def markdown_report(names) -> int:
+    """The results as the Markdown tables of bench/README.md."""
+    rs = [json.loads((WORK / "results" / f"{n}.json").read_text()) for n in names
+          if (WORK / "results" / f"{n}.json").is_file()]
+    if not rs:
+        sys.exit("no results yet under target/bench/results")
+    m = rs[0]["machine"]
+    print(f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory_gib']} GiB, {m['java']}, Python {m['python']}, "
+          f"onnxruntime (Python) {m['onnxruntime_python']}; {m['date']}; load average at start {m['load']}\n")
+    col = " | ".join(r["model"] for r in rs)
+    print(f"| figure | {col} |")
+    print("|---|" + "---|" * len(rs))
+
+    def row(label, f):
+        cells = []
+        for r in rs:
+            try:
+                cells.append(f(r))
+            except (KeyError, TypeError, ValueError):
+                cells.append("-")
+        print(f"| {label} | " + " | ".join(cells) + " |")
+
+    row("model input", lambda r: r["latency"]["java"]["geometry"].replace("ModelGeometry", ""))
+    row("**floor**: ORT run p50, ms", lambda r: f"{r['latency']['floor_p50_ms']:.2f}")
+    row("&nbsp; appliance session + pinned output / plain run / ORT spinning default, ms",
+        lambda r: f"{r['latency']['floor_pinned_p50_ms']:.2f} / {r['latency']['floor_plain_p50_ms']:.2f} / "
+                  f"{r['latency']['floor_spinning_p50_ms']:.2f}")
+    for ph in ("decode", "preprocess", "infer", "score", "total"):
+        row(f"API {ph} p50 / p99, ms", lambda r, ph=ph: f"{r['latency']['api_phases_ms'][ph]['p50']:.2f} / "
+                                                       f"{r['latency']['api_phases_ms'][ph]['p99']:.2f}")
+    row("API round trip at the client p50 / p99, ms (adds HTTP, JSON, journal)",
+        lambda r: f"{r['latency']['api_client_ms']['p50']:.2f} / {r['latency']['api_client_ms']['p99']:.2f}")
+    row("**end to end / floor** (in-appliance total, median of rounds; target <= 1.25)",
+        lambda r: f"x{r['latency']['e2e_over_floor_median']:.2f}")
+    row("client round trip / floor", lambda r: f"x{r['latency']['client_over_floor_median']:.2f}")
+    row("scorer hot path p50 (preprocess+infer+score, in-process), ms",
+        lambda r: f"{r['latency']['scorer_hot_path']['hot']['p50']:.2f}")
+    row("**heap bytes / image, scorer hot path** (preprocess / infer / score)",
+        lambda r: f"{r['latency']['scorer_bytes_per_image']:.0f} ({r['latency']['scorer_bytes_per_image_by_phase']['preprocess']:.0f}"
+                  f" / {r['latency']['scorer_bytes_per_image_by_phase']['infer']:.0f}"
+                  f" / {r['latency']['scorer_bytes_per_image_by_phase']['score']:.0f})")
+    row("heap bytes / image, JPEG decode", lambda r: f"{r['latency']['decode_bytes_per_image']:.0f}")
+    row("heap bytes / request, whole request (jvm_gc_memory_allocated_bytes)",
+        lambda r: f"{r['memory']['heap_bytes_per_request']:.0f}")
+    row("**throughput, appliance** (images/s, clients)",
+        lambda r: f"{r['throughput']['appliance_ips_median']:.1f} ({r['throughput']['clients']})")
+    row("throughput, Python loop (ORT defaults) images/s", lambda r: f"{r['throughput']['python_ips_median']:.1f}")
+    row("**appliance / Python loop** (median of rounds; target >= 2)", lambda r: f"x{r['throughput']['ratio_median']:.2f}")
+    row("Python loop without ORT spinning, images/s (ratio)",
+        lambda r: f"{r['throughput']['python_tuned_ips_median']:.1f} (x{r['throughput']['ratio_tuned_median']:.2f})")
+    row("CPU ms / image: appliance / Python loop",
+        lambda r: f"{r['throughput']['appliance_cpu_ms_per_image_median']:.2f} / {r['throughput']['python_cpu_ms_per_image_median']:.2f}")
+    row("Python loop phases p50, ms (decode+preprocess / infer / score)",
+        lambda r: " / ".join(f"{r['throughput']['python_phases_ms'][k]['p50']:.2f}" for k in ("decode+preprocess", "infer", "score")))
+    row("score, Python vs appliance, max relative difference",
+        lambda r: f"{r['throughput']['score_max_rel_diff_python_vs_appliance']:.1e}")
+    row("RSS at ready, MiB (memory run)", lambda r: f"{r['memory']['rss_ready_mib']:.0f}")
+    row("**RSS after 10000 images**, MiB (growth after the first 20 %)",
+        lambda r: f"{r['memory']['rss_after_mib']:.0f} ({r['memory']['rss_growth_after_warmup_mib']:+.1f})")
+    row("RSS along the run, MiB", lambda r: " ".join(f"{v:.0f}" for _, v in r["memory"]["rss_trail_mib"]))
+    row("folder: files -> all archived, s (images/s)",
+        lambda r: f"{r['folder']['images']} -> {r['folder']['seconds_until_all_archived']:.1f} ({r['folder']['images_per_s']:.1f})")
+    for ph in ("decode", "preprocess", "infer", "score", "total"):
+        row(f"folder {ph} p50 / p99, ms (from histogram buckets)",
+            lambda r, ph=ph: f"{r['folder']['phases_ms_from_histogram'][ph]['p50']:.2f} / "
+                             f"{r['folder']['phases_ms_from_histogram'][ph]['p99']:.2f}")
+    row("**start-up until ready**, s (median of starts)", lambda r: f"{r['startup']['ready_s_median']:.2f}")
+    row("RSS at ready, default JVM options, MiB", lambda r: f"{r['startup']['rss_ready_mib_median']:.0f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
