@@ -566,60 +566,20 @@ public final class Journal implements AutoCloseable {
                 todo.add(Map.entry(f.getKey(), Math.min(f.getValue(), before.offset())));
             }
         }
-        return new RecordCursor() {
-            private int fileIndex = -1;
-            private JournalFiles.ReverseLines lines;
-            private JournalEntry next;
-
+        return new FileCursor<JournalFiles.ReverseLines>(todo) {
             @Override
-            public boolean hasNext() {
-                while (next == null) {
-                    try {
-                        if (lines == null) {
-                            if (++fileIndex >= todo.size()) {
-                                return false;
-                            }
-                            try {
-                                lines = new JournalFiles.ReverseLines(dir.resolve(todo.get(fileIndex).getKey()),
-                                        todo.get(fileIndex).getValue());
-                            } catch (NoSuchFileException gone) {
-                                continue; // retired while we were reading
-                            }
-                        }
-                        byte[] line = lines.previous();
-                        if (line == null) {
-                            lines.close();
-                            lines = null;
-                            continue;
-                        }
-                        next = new JournalEntry(parse(line),
-                                new JournalPosition(todo.get(fileIndex).getKey(), lines.offset()));
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                }
-                return true;
+            JournalFiles.ReverseLines open(String name, long limit) throws IOException {
+                return new JournalFiles.ReverseLines(dir.resolve(name), limit);
             }
 
             @Override
-            public JournalEntry next() {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
-                }
-                JournalEntry e = next;
-                next = null;
-                return e;
+            byte[] read(JournalFiles.ReverseLines lines) throws IOException {
+                return lines.previous();
             }
 
             @Override
-            public void close() {
-                if (lines != null) {
-                    try {
-                        lines.close();
-                    } catch (IOException ignored) {
-                        // read-only handle
-                    }
-                }
+            long offset(JournalFiles.ReverseLines lines) {
+                return lines.offset();
             }
         };
     }
@@ -632,64 +592,101 @@ public final class Journal implements AutoCloseable {
                 files.add(f);
             }
         }
-        return new RecordCursor() {
-            private int fileIndex = -1;
-            private JournalFiles.ForwardLines lines;
-            private JournalEntry next;
-
+        return new FileCursor<JournalFiles.ForwardLines>(files) {
             @Override
-            public boolean hasNext() {
-                while (next == null) {
-                    try {
-                        if (lines == null) {
-                            if (++fileIndex >= files.size()) {
-                                return false;
-                            }
-                            String name = files.get(fileIndex).getKey();
-                            long start = from != null && name.equals(from.file()) ? from.offset() : 0;
-                            try {
-                                lines = new JournalFiles.ForwardLines(dir.resolve(name), start,
-                                        files.get(fileIndex).getValue());
-                            } catch (NoSuchFileException gone) {
-                                continue;
-                            }
-                        }
-                        byte[] line = lines.next();
-                        if (line == null || !lines.lastWasTerminated()) {
-                            lines.close();
-                            lines = null;
-                            continue;
-                        }
-                        next = new JournalEntry(parse(line),
-                                new JournalPosition(files.get(fileIndex).getKey(), lines.offset()));
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                }
-                return true;
+            JournalFiles.ForwardLines open(String name, long limit) throws IOException {
+                long start = from != null && name.equals(from.file()) ? from.offset() : 0;
+                return new JournalFiles.ForwardLines(dir.resolve(name), start, limit);
             }
 
             @Override
-            public JournalEntry next() {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
-                }
-                JournalEntry e = next;
-                next = null;
-                return e;
+            byte[] read(JournalFiles.ForwardLines lines) throws IOException {
+                byte[] line = lines.next();
+                // An unterminated last line is an append in progress (or torn): not a record yet.
+                return line == null || !lines.lastWasTerminated() ? null : line;
             }
 
             @Override
-            public void close() {
-                if (lines != null) {
-                    try {
-                        lines.close();
-                    } catch (IOException ignored) {
-                        // read-only handle
-                    }
-                }
+            long offset(JournalFiles.ForwardLines lines) {
+                return lines.offset();
             }
         };
+    }
+
+    /**
+     * Walks a list of (file name, byte limit) pairs, reading one file's lines at a time with a
+     * direction-specific reader; a file retired by retention while the cursor runs is skipped.
+     */
+    private abstract class FileCursor<L extends AutoCloseable> implements RecordCursor {
+        private final List<Map.Entry<String, Long>> files;
+        private int fileIndex = -1;
+        private L lines;
+        private JournalEntry next;
+
+        FileCursor(List<Map.Entry<String, Long>> files) {
+            this.files = files;
+        }
+
+        abstract L open(String name, long limit) throws IOException;
+
+        /** The next line of the open file, or null at its end. */
+        abstract byte[] read(L lines) throws IOException;
+
+        abstract long offset(L lines);
+
+        @Override
+        public boolean hasNext() {
+            while (next == null) {
+                try {
+                    if (lines == null) {
+                        if (++fileIndex >= files.size()) {
+                            return false;
+                        }
+                        try {
+                            lines = open(files.get(fileIndex).getKey(), files.get(fileIndex).getValue());
+                        } catch (NoSuchFileException gone) {
+                            continue; // retired while we were reading
+                        }
+                    }
+                    byte[] line = read(lines);
+                    if (line == null) {
+                        closeLines();
+                        continue;
+                    }
+                    next = new JournalEntry(parse(line), new JournalPosition(files.get(fileIndex).getKey(), offset(lines)));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public JournalEntry next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            JournalEntry e = next;
+            next = null;
+            return e;
+        }
+
+        @Override
+        public void close() {
+            closeLines();
+        }
+
+        private void closeLines() {
+            if (lines != null) {
+                try {
+                    lines.close();
+                } catch (Exception ignored) {
+                    // read-only handle
+                } finally {
+                    lines = null;
+                }
+            }
+        }
     }
 
     /** The last {@code n} records, oldest first (e.g. the last 1000 for recalibration). */
