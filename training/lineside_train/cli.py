@@ -129,7 +129,8 @@ def main(argv=None) -> int:
 
 
 def _log(args, msg):
-    print(msg, file=sys.stderr if not getattr(args, "quiet", False) else sys.stderr, flush=True)
+    """Progress and summary lines go to stderr, so stdout stays free for results."""
+    print(msg, file=sys.stderr, flush=True)
 
 
 def cmd_train(args) -> int:
@@ -187,6 +188,10 @@ def cmd_train(args) -> int:
     thr = cal.threshold(cal_scores, args.alpha)
     meta = base_metadata(args.size, args.size, args.channels, args.score, args.sigma, thr, args.alpha,
                          len(x_cal), float(np.median(cal_scores)), args.name or out.stem, args.model_version, args.arch)
+    # For information (ignored by the appliance): the threshold each score function would get
+    # from the same held-out images, so `evaluate` can compare them at the same alpha.
+    for name in S.SCORES:
+        meta[f"lineside.calibration.threshold.{name}"] = cal.threshold(S.score_batch(name, x_cal, y_cal, args.sigma), args.alpha)
     meta.update({
         "lineside.train.images": len(x_train), "lineside.train.epochs": args.epochs,
         "lineside.train.final_loss": float(losses[-1]), "lineside.train.seed": args.seed,
@@ -236,9 +241,12 @@ def cmd_calibrate(args) -> int:
     s = S.score_batch(score, x, y, sigma)
     thr = cal.threshold(s, args.alpha)
     old = m.threshold
-    m.rewrite({"lineside.score": score, "lineside.score.sigma": float(sigma), "lineside.threshold": thr,
-               "lineside.calibration.alpha": float(args.alpha), "lineside.calibration.n": len(x),
-               "lineside.calibration.median": float(np.median(s))}, args.out)
+    meta = {"lineside.score": score, "lineside.score.sigma": float(sigma), "lineside.threshold": thr,
+            "lineside.calibration.alpha": float(args.alpha), "lineside.calibration.n": len(x),
+            "lineside.calibration.median": float(np.median(s))}
+    for name in S.SCORES:  # information: every score function's threshold from the same images
+        meta[f"lineside.calibration.threshold.{name}"] = cal.threshold(S.score_batch(name, x, y, sigma), args.alpha)
+    m.rewrite(meta, args.out)
     print(f"wrote {args.out}: {score} threshold {thr:.6g} (was {old if old is None else f'{old:.6g}'}), "
           f"alpha {args.alpha}, n {len(x)}, median {np.median(s):.6g}", file=sys.stderr)
     return 0
@@ -274,6 +282,12 @@ def cmd_evaluate(args) -> int:
     for name in S.SCORES:
         a, b = S.score_batch(name, xg, yg, m.sigma), S.score_batch(name, xd, yd, m.sigma)
         rep["by_score"][name] = {"auroc": E.auroc(a, b), "average_precision": E.average_precision(a, b)}
+        t = m.meta.get(f"lineside.calibration.threshold.{name}")
+        if name == m.score and m.threshold is not None:
+            t = m.threshold
+        if t is not None:
+            at = E.at_threshold(a, b, float(t))
+            rep["by_score"][name].update({"threshold": at["threshold"], "fpr": at["fpr"], "tpr": at["tpr"]})
     rep["images"] = ([{"file": str(f), "label": "good", "score": float(v)} for f, v in zip(fg, sg)] +
                      [{"file": str(f), "label": "defect", "score": float(v)} for f, v in zip(fd, sd)])
     report_dir.mkdir(parents=True, exist_ok=True)
@@ -282,10 +296,9 @@ def cmd_evaluate(args) -> int:
         title += f", FPR {fig['fpr']:.3f}, TPR {fig['tpr']:.3f}"
     E.plot_scores(sg, sd, m.threshold, m.score, report_dir / "scores.png", title)
     E.plot_reconstructions(xg, yg, xd, yd, report_dir / "reconstructions.png")
-    gg = S.residual_maps(xg[E._pick(len(xg), 4)], yg[E._pick(len(xg), 4)], m.sigma)
-    gd = S.residual_maps(xd[E._pick(len(xd), 4)], yd[E._pick(len(xd), 4)], m.sigma)
-    E.plot_residuals(xg[E._pick(len(xg), 4)], gg, sg[E._pick(len(xg), 4)],
-                     xd[E._pick(len(xd), 4)], gd, sd[E._pick(len(xd), 4)], m.threshold,
+    ig, id_ = E._pick(len(xg), 4), E._pick(len(xd), 4)  # the same parts as in the grid above
+    E.plot_residuals(xg[ig], S.residual_maps(xg[ig], yg[ig], m.sigma), sg[ig],
+                     xd[id_], S.residual_maps(xd[id_], yd[id_], m.sigma), sd[id_], m.threshold,
                      report_dir / "residuals.png")
     rep["plots"] = ["scores.png", "reconstructions.png", "residuals.png"]
     p = E.write_report(rep, report_dir)

@@ -35,6 +35,7 @@ def test_train_calibrate_evaluate_end_to_end(tiny_set, tmp_path, capsys):
     assert meta["lineside.calibration.alpha"] == "0.25"
     assert meta["lineside.model.name"] == "tiny" and meta["lineside.model.arch"] == "dense"
     assert meta["lineside.score"] == "max-blur"
+    assert float(meta["lineside.calibration.threshold.max-blur"]) == float(meta["lineside.threshold"])
 
     recal = tmp_path / "m2.onnx"
     code, _, err = run(capsys, "calibrate", "--model", str(model), "--good", str(tiny_set / "good"),
@@ -60,6 +61,9 @@ def test_train_calibrate_evaluate_end_to_end(tiny_set, tmp_path, capsys):
         with Image.open(rep / png) as im:
             assert im.size[0] > 200 and im.size[1] > 200
     assert "AUROC" in out
+    assert set(r["by_score"]) == {"std", "mse", "max-blur"}
+    assert r["by_score"]["mse"]["threshold"] == pytest.approx(r["threshold"])  # the model's score is mse now
+    assert "fpr" in r["by_score"]["std"]  # from the trainer's information key
 
 
 def test_missing_and_empty_folders(tmp_path, capsys):
