@@ -68,14 +68,15 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--size", type=_positive_int("--size"), default=128, help="model input width = height (default 128)")
     t.add_argument("--channels", type=int, choices=(1, 3), default=1)
     t.add_argument("--epochs", type=_positive_int("--epochs"), default=40)
-    t.add_argument("--score", choices=("std", "mse", "max-blur"), default="max-blur")
-    t.add_argument("--sigma", type=float, default=2.0, help="Gaussian sigma of max-blur, model pixels (default 2.0)")
+    t.add_argument("--score", choices=("std", "mse", "max-blur", "ssim"), default="max-blur")
+    t.add_argument("--sigma", type=float, default=2.0, help="Gaussian sigma of the score, model pixels: max-blur's blur, ssim's window (default 2.0)")
     t.add_argument("--alpha", type=_fraction("--alpha"), default=0.01, help="target false-reject rate (default 0.01)")
     t.add_argument("--calibration-fraction", type=_fraction("--calibration-fraction"), default=0.2)
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--augment", default=None,
                    help="comma list of flip,rot90,shift,brightness or none "
                         "(default: rot90,shift,brightness for conv, none for dense)")
+    t.add_argument("--loss", choices=("mse", "ssim", "mse+ssim"), default="mse", help="training loss (default mse)")
     t.add_argument("--batch-size", type=_positive_int("--batch-size"), default=32)
     t.add_argument("--lr", type=float, default=None, help="learning rate (default 1e-3)")
     t.add_argument("--conv-width", type=_positive_int("--conv-width"), default=16, help="conv: channels of the first stage (default 16)")
@@ -92,9 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--model", required=True)
     c.add_argument("--good", required=True, help="folder of held-out good images (never trained on)")
     c.add_argument("--alpha", type=_fraction("--alpha"), default=0.01)
-    c.add_argument("--score", choices=("std", "mse", "max-blur"), default=None,
+    c.add_argument("--score", choices=("std", "mse", "max-blur", "ssim"), default=None,
                    help="switch the model's score function (default: keep it)")
-    c.add_argument("--sigma", type=float, default=None, help="max-blur sigma (default: keep the model's)")
+    c.add_argument("--sigma", type=float, default=None, help="score sigma: max-blur's blur, ssim's window (default: keep the model's)")
     c.add_argument("--out", required=True)
     c.add_argument("--quiet", action="store_true")
 
@@ -179,7 +180,7 @@ def cmd_train(args) -> int:
     model = models.build(args.arch, args.channels, args.size, **kw)
     opt = models.optimizer_for(args.arch, model, args.lr)
     losses = T.fit(model, opt, x_train, args.epochs, args.batch_size, augmentations, args.seed, device,
-                   progress=not args.quiet)
+                   progress=not args.quiet, loss=args.loss)
     onnx_bytes = export.to_onnx_bytes(model, args.channels, args.size)
     diff = export.parity(model, onnx_bytes, x_cal[: min(8, len(x_cal))])
     sess = export.session(onnx_bytes)
@@ -195,7 +196,7 @@ def cmd_train(args) -> int:
     meta.update({
         "lineside.train.images": len(x_train), "lineside.train.epochs": args.epochs,
         "lineside.train.final_loss": float(losses[-1]), "lineside.train.seed": args.seed,
-        "lineside.train.augment": ",".join(augmentations) or "none",
+        "lineside.train.augment": ",".join(augmentations) or "none", "lineside.train.loss": args.loss,
         "lineside.train.trainer": f"lineside_train {__version__}",
     })
     export.save(export.with_metadata(onnx_bytes, meta), out)
@@ -297,9 +298,10 @@ def cmd_evaluate(args) -> int:
     E.plot_scores(sg, sd, m.threshold, m.score, report_dir / "scores.png", title)
     E.plot_reconstructions(xg, yg, xd, yd, report_dir / "reconstructions.png")
     ig, id_ = E._pick(len(xg), 4), E._pick(len(xd), 4)  # the same parts as in the grid above
-    E.plot_residuals(xg[ig], S.residual_maps(xg[ig], yg[ig], m.sigma), sg[ig],
-                     xd[id_], S.residual_maps(xd[id_], yd[id_], m.sigma), sd[id_], m.threshold,
-                     report_dir / "residuals.png")
+    E.plot_residuals(xg[ig], S.residual_maps(xg[ig], yg[ig], m.sigma, m.score), sg[ig],
+                     xd[id_], S.residual_maps(xd[id_], yd[id_], m.sigma, m.score), sd[id_], m.threshold,
+                     report_dir / "residuals.png",
+                     map_label="1 - SSIM" if m.score == "ssim" else "residual |y - x| (blurred)")
     rep["plots"] = ["scores.png", "reconstructions.png", "residuals.png"]
     p = E.write_report(rep, report_dir)
     line = f"{m.score}: AUROC {fig['auroc']:.4f}, AP {fig['average_precision']:.4f}"

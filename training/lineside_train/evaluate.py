@@ -145,7 +145,7 @@ def _show(img):
     return img[0] if img.shape[0] == 1 else np.transpose(img, (1, 2, 0))
 
 
-def plot_residuals(xg, gg, sg, xd, gd, sd, thr, path, k=4):
+def plot_residuals(xg, gg, sg, xd, gd, sd, thr, path, k=4, map_label="residual |y - x| (blurred)"):
     """Residual heatmaps over the inputs: good parts on the left, defective on the right,
     one colour scale for all so 'hot' means the same everywhere."""
     plt = _plt()
@@ -168,7 +168,7 @@ def plot_residuals(xg, gg, sg, xd, gd, sd, thr, path, k=4):
             ax.set_title(f"{label}: score {ss[i]:.4g}{verdict}", fontsize=9,
                          color="tab:green" if label == "good" else "tab:red")
     if im is not None:
-        fig.colorbar(im, ax=axes, shrink=0.6, label="residual |y - x| (blurred)")
+        fig.colorbar(im, ax=axes, shrink=0.6, label=map_label)
     fig.savefig(path)
     plt.close(fig)
 

@@ -9,8 +9,12 @@ import math
 
 import numpy as np
 
-SCORES = ("std", "mse", "max-blur")
+SCORES = ("std", "mse", "max-blur", "ssim")
 DEFAULT_SIGMA = 2.0
+# SSIM constants for data in [0, 1]: (K1 * L)^2 and (K2 * L)^2 with K1 = 0.01, K2 = 0.03, L = 1.
+SSIM_C1 = 0.01 ** 2
+SSIM_C2 = 0.03 ** 2
+SSIM_QUANTILE = 0.99  # the ssim score is this quantile (nearest rank) of the dissimilarity map
 
 
 def _residual(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -68,6 +72,37 @@ def score_max_blur(x, y, sigma: float = DEFAULT_SIGMA) -> float:
     return float(residual_map(x, y, sigma).max())
 
 
+def _ssim_dissimilarity(x: np.ndarray, y: np.ndarray, sigma: float) -> np.ndarray:
+    """1 - SSIM per pixel, averaged over channels: [N, C, H, W] x2 -> [N, H, W] (CONTRACT.md)."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    mx, my = _blur_batch(x, sigma), _blur_batch(y, sigma)
+    vx = _blur_batch(x * x, sigma) - mx * mx
+    vy = _blur_batch(y * y, sigma) - my * my
+    cxy = _blur_batch(x * y, sigma) - mx * my
+    ssim = ((2 * mx * my + SSIM_C1) * (2 * cxy + SSIM_C2)) / ((mx * mx + my * my + SSIM_C1) * (vx + vy + SSIM_C2))
+    return (1 - ssim).mean(axis=1)
+
+
+def ssim_map(x, y, sigma: float = DEFAULT_SIGMA) -> np.ndarray:
+    """The ssim score's residual map d of one image: [H, W]."""
+    r = _residual(x, y)  # checks shapes
+    x = np.asarray(x, dtype=np.float64).reshape(r.shape)
+    y = np.asarray(y, dtype=np.float64).reshape(r.shape)
+    return _ssim_dissimilarity(x[None], y[None], sigma)[0]
+
+
+def nearest_rank_quantile(values: np.ndarray, q: float = SSIM_QUANTILE) -> np.ndarray:
+    """Per row of [N, M]: the k-th smallest value, k = ceil(q * M) (1-based), at least 1."""
+    v = np.asarray(values).reshape(len(values), -1)
+    k = max(1, math.ceil(q * v.shape[1]))
+    return np.partition(v, k - 1, axis=1)[:, k - 1]
+
+
+def score_ssim(x, y, sigma: float = DEFAULT_SIGMA) -> float:
+    return float(nearest_rank_quantile(ssim_map(x, y, sigma)[None])[0])
+
+
 def score(name: str, x, y, sigma: float = DEFAULT_SIGMA) -> float:
     if name == "std":
         return score_std(x, y)
@@ -75,6 +110,8 @@ def score(name: str, x, y, sigma: float = DEFAULT_SIGMA) -> float:
         return score_mse(x, y)
     if name == "max-blur":
         return score_max_blur(x, y, sigma)
+    if name == "ssim":
+        return score_ssim(x, y, sigma)
     raise ValueError(f"unknown score function {name!r}; expected one of {', '.join(SCORES)}")
 
 
@@ -87,8 +124,12 @@ def _blur_batch(m: np.ndarray, sigma: float) -> np.ndarray:
     return _blur_axis(_blur_axis(m, k, axis=-1), k, axis=-2)
 
 
-def residual_maps(x: np.ndarray, y: np.ndarray, sigma: float = DEFAULT_SIGMA) -> np.ndarray:
-    """Residual maps g of a batch: [N, C, H, W] x2 -> [N, H, W]."""
+def residual_maps(x: np.ndarray, y: np.ndarray, sigma: float = DEFAULT_SIGMA, score: str = "max-blur") -> np.ndarray:
+    """The residual maps shown to people, of a batch: [N, C, H, W] x2 -> [N, H, W].
+
+    For `ssim` the SSIM dissimilarity d (the map its score is taken from), otherwise g."""
+    if score == "ssim":
+        return _ssim_dissimilarity(x, y, sigma)
     r = np.asarray(y, dtype=np.float64) - np.asarray(x, dtype=np.float64)
     return _blur_batch(np.abs(r).mean(axis=1), sigma)
 
@@ -103,4 +144,6 @@ def score_batch(name: str, x: np.ndarray, y: np.ndarray, sigma: float = DEFAULT_
         return np.mean(flat * flat, axis=1)
     if name == "max-blur":
         return _blur_batch(np.abs(r).mean(axis=1), sigma).reshape(r.shape[0], -1).max(axis=1)
+    if name == "ssim":
+        return nearest_rank_quantile(_ssim_dissimilarity(x, y, sigma))
     raise ValueError(f"unknown score function {name!r}; expected one of {', '.join(SCORES)}")

@@ -12,6 +12,40 @@ from torch import nn
 from .errors import UserError
 
 AUGMENTATIONS = ("flip", "rot90", "shift", "brightness")
+LOSSES = ("mse", "ssim", "mse+ssim")
+SSIM_SIGMA = 1.5  # Gaussian window of the SSIM training loss (model pixels)
+
+
+def _gauss_blur(m: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Separable Gaussian blur of [N, C, H, W] with edge replication (as in scores.py)."""
+    from .scores import gaussian_kernel
+    k = torch.tensor(gaussian_kernel(sigma), dtype=m.dtype, device=m.device)
+    r = len(k) // 2
+    c = m.shape[1]
+    m = nn.functional.pad(m, (r, r, 0, 0), mode="replicate")
+    m = nn.functional.conv2d(m, k.view(1, 1, 1, -1).repeat(c, 1, 1, 1), groups=c)
+    m = nn.functional.pad(m, (0, 0, r, r), mode="replicate")
+    return nn.functional.conv2d(m, k.view(1, 1, -1, 1).repeat(c, 1, 1, 1), groups=c)
+
+
+def ssim_map(x: torch.Tensor, y: torch.Tensor, sigma: float = SSIM_SIGMA) -> torch.Tensor:
+    """Per-pixel SSIM of x and y ([N, C, H, W] in [0, 1]); the definition of scores.ssim_map."""
+    from .scores import SSIM_C1, SSIM_C2
+    mx, my = _gauss_blur(x, sigma), _gauss_blur(y, sigma)
+    sxx = _gauss_blur(x * x, sigma) - mx * mx
+    syy = _gauss_blur(y * y, sigma) - my * my
+    sxy = _gauss_blur(x * y, sigma) - mx * my
+    return ((2 * mx * my + SSIM_C1) * (2 * sxy + SSIM_C2)) / ((mx * mx + my * my + SSIM_C1) * (sxx + syy + SSIM_C2))
+
+
+def loss_function(name: str):
+    if name == "mse":
+        return nn.MSELoss()
+    if name == "ssim":
+        return lambda y, x: 1 - ssim_map(x, y).mean()
+    if name == "mse+ssim":
+        return lambda y, x: nn.functional.mse_loss(y, x) + 0.1 * (1 - ssim_map(x, y).mean())
+    raise UserError(f"unknown --loss {name!r}; expected one of {', '.join(LOSSES)}")
 
 
 def parse_augment(spec: str | None) -> tuple[str, ...]:
@@ -69,7 +103,7 @@ def pick_device(name: str | None = None) -> torch.device:
 
 def fit(model: nn.Module, optimizer: torch.optim.Optimizer, x: np.ndarray, epochs: int, batch_size: int = 32,
         augmentations: tuple[str, ...] = (), seed: int = 0, device: torch.device | None = None,
-        progress: bool = True, max_shift: int | None = None) -> list[float]:
+        progress: bool = True, max_shift: int | None = None, loss: str = "mse") -> list[float]:
     """Train to reconstruct x (good images, [N, C, H, W]); returns the mean loss per epoch."""
     if epochs < 1:
         raise UserError(f"--epochs must be at least 1, got {epochs}")
@@ -79,7 +113,7 @@ def fit(model: nn.Module, optimizer: torch.optim.Optimizer, x: np.ndarray, epoch
     model.to(device).train()
     data = torch.from_numpy(x).to(device)
     gen = torch.Generator().manual_seed(seed)
-    loss_fn = nn.MSELoss()
+    loss_fn = loss_function(loss)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs, eta_min=optimizer.param_groups[0]["lr"] * 0.05)
     if max_shift is None:
         max_shift = max(1, x.shape[-1] // 32)

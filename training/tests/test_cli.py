@@ -61,7 +61,7 @@ def test_train_calibrate_evaluate_end_to_end(tiny_set, tmp_path, capsys):
         with Image.open(rep / png) as im:
             assert im.size[0] > 200 and im.size[1] > 200
     assert "AUROC" in out
-    assert set(r["by_score"]) == {"std", "mse", "max-blur"}
+    assert set(r["by_score"]) == {"std", "mse", "max-blur", "ssim"}
     assert r["by_score"]["mse"]["threshold"] == pytest.approx(r["threshold"])  # the model's score is mse now
     assert "fpr" in r["by_score"]["std"]  # from the trainer's information key
 

@@ -62,3 +62,52 @@ def test_batch_scores_equal_single_scores():
 def test_unknown_score_is_refused():
     with pytest.raises(ValueError, match="unknown score"):
         S.score("l1", np.zeros((1, 2, 2)), np.zeros((1, 2, 2)))
+
+
+def test_ssim_of_constant_images_by_hand():
+    # Flat images: no variance, so SSIM reduces to its luminance term (2ab + C1) / (a^2 + b^2 + C1).
+    a, b = 0.4, 0.6
+    x = np.full((1, 9, 11), a)
+    y = np.full((1, 9, 11), b)
+    expect = 1 - (2 * a * b + S.SSIM_C1) / (a * a + b * b + S.SSIM_C1)
+    assert S.score("ssim", x, y, sigma=1.5) == pytest.approx(expect, rel=1e-12)
+    assert S.score("ssim", x, x, sigma=1.5) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_ssim_is_the_nearest_rank_99th_percentile_of_the_dissimilarity_map():
+    rng = np.random.default_rng(3)
+    x = rng.random((3, 20, 15))
+    y = np.clip(x + 0.2 * rng.standard_normal((3, 20, 15)), 0, 1)
+    d = S.ssim_map(x, y, 1.0)
+    assert d.shape == (20, 15)
+    k = math.ceil(0.99 * 300)  # 297th smallest of 300
+    assert S.score("ssim", x, y, 1.0) == pytest.approx(np.sort(d.ravel())[k - 1], rel=1e-12)
+    np.testing.assert_allclose(S.residual_maps(x[None], y[None], 1.0, "ssim")[0], d)
+
+
+def test_ssim_map_per_contract_formula_at_one_pixel():
+    # Recompute pixel (4, 5) of one channel from the contract's definition with explicit windows.
+    rng = np.random.default_rng(5)
+    x = rng.random((1, 12, 12))
+    y = rng.random((1, 12, 12))
+    s = 1.2
+    k = S.gaussian_kernel(s)
+    r = len(k) // 2
+    rows = np.clip(np.arange(4 - r, 4 + r + 1), 0, 11)
+    cols = np.clip(np.arange(5 - r, 5 + r + 1), 0, 11)
+    w = np.outer(k, k)
+    px, py = x[0][np.ix_(rows, cols)], y[0][np.ix_(rows, cols)]
+    mx, my = (w * px).sum(), (w * py).sum()
+    vx, vy = (w * px * px).sum() - mx * mx, (w * py * py).sum() - my * my
+    cxy = (w * px * py).sum() - mx * my
+    ssim = (2 * mx * my + S.SSIM_C1) * (2 * cxy + S.SSIM_C2) / ((mx * mx + my * my + S.SSIM_C1) * (vx + vy + S.SSIM_C2))
+    assert S.ssim_map(x, y, s)[4, 5] == pytest.approx(1 - ssim, rel=1e-10)
+
+
+def test_ssim_sees_a_lost_texture_that_mse_barely_sees():
+    # A reconstruction that smooths away a fine pattern: small squared error, large structural loss.
+    yy, xx = np.mgrid[0:32, 0:32]
+    x = (0.5 + 0.05 * ((xx + yy) % 2))[None].astype(np.float64)
+    smooth = np.full_like(x, 0.525)
+    assert S.score("mse", x, smooth) < 1e-3
+    assert S.score("ssim", x, smooth, 1.5) > 0.3  # C2 / (var + C2) = 9 / 15.25: d = 0.41

@@ -97,3 +97,22 @@ def test_metadata_missing_keys_are_refused():
     del meta["lineside.calibration.median"]
     with pytest.raises(ValueError, match="lineside.calibration.median"):
         export.with_metadata(b, meta)
+
+
+def test_ssim_training_loss_uses_the_contracts_ssim():
+    from lineside_train import scores as S
+    rng = np.random.default_rng(2)
+    x = rng.random((2, 1, 16, 16))
+    y = rng.random((2, 1, 16, 16))
+    got = T.ssim_map(torch.from_numpy(x), torch.from_numpy(y), 1.5).numpy()
+    np.testing.assert_allclose(1 - got.mean(axis=1), S.residual_maps(x, y, 1.5, "ssim"), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("loss", ["ssim", "mse+ssim"])
+def test_ssim_losses_train(loss, good32):
+    torch.manual_seed(0)
+    model = models.build("conv", 1, 32, width=4, latent=4)
+    opt = models.optimizer_for("conv", model, 3e-3)
+    losses = T.fit(model, opt, good32, epochs=4, batch_size=8, seed=0, device=torch.device("cpu"),
+                   progress=False, loss=loss)
+    assert losses[-1] < losses[0], losses

@@ -13,13 +13,14 @@ public record HeatScale(double max, double threshold) {
 
     /**
      * The scale an operator can compare between parts: when the residual map is in the same unit
-     * as the threshold (score {@code max-blur}, whose score is max(g)), colours run to
+     * as the threshold (score {@code max-blur}, whose score is max(g); score {@code ssim}, whose score
+     * is a high quantile of its map 1 - SSIM), colours run to
      * max(threshold, hottest residual) so a good part stays cold and a defect glows; otherwise
      * (std, mse: other units) to the map's own maximum, and no threshold mark.
      */
     public static HeatScale forMap(ResidualMap map, String scoreFunction, double threshold) {
         double hottest = map.max();
-        if ("max-blur".equals(scoreFunction) && threshold > 0) {
+        if (("max-blur".equals(scoreFunction) || "ssim".equals(scoreFunction)) && threshold > 0) {
             return new HeatScale(Math.max(threshold, hottest), threshold);
         }
         return new HeatScale(hottest > 0 ? hottest : 1e-6, Double.NaN);

@@ -10,7 +10,12 @@ public enum ScoreFunction {
     /** Mean squared residual. */
     MSE("mse"),
     /** Maximum of the Gaussian-smoothed, channel-averaged absolute residual. */
-    MAX_BLUR("max-blur");
+    MAX_BLUR("max-blur"),
+    /**
+     * The 99th percentile (nearest rank) of the per-pixel SSIM dissimilarity 1 - SSIM: robust to the
+     * brightness and contrast of a part, sensitive to lost or new structure.
+     */
+    SSIM("ssim");
 
     private final String metadataName;
 

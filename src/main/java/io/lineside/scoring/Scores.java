@@ -102,39 +102,138 @@ final class Scores {
                 mean[p] /= channels;
             }
         }
+        blur(mean, geometry, kernel, rowsBlurred, g);
+    }
+
+    /**
+     * Gaussian blur of one H*W plane along rows then along columns, edge replication (the index is
+     * clamped): {@code src} -> {@code dst}, {@code rows} is scratch (H*W). {@code src} and {@code dst}
+     * must differ.
+     */
+    static void blur(double[] src, ModelGeometry geometry, double[] kernel, double[] rows, double[] dst) {
+        int height = geometry.height();
+        int width = geometry.width();
         int radius = kernel.length / 2;
         // Along rows: interior columns [lo, hi) see the whole kernel inside the row.
         int lo = Math.min(radius, width);
         int hi = Math.max(lo, width - radius);
         for (int h = 0; h < height; h++) {
             int row = h * width;
-            java.util.Arrays.fill(rowsBlurred, row + lo, row + hi, 0.0);
+            java.util.Arrays.fill(rows, row + lo, row + hi, 0.0);
             for (int t = -radius; t <= radius; t++) {
                 double k = kernel[t + radius];
                 int from = row + t;
                 for (int w = lo; w < hi; w++) {
-                    rowsBlurred[row + w] += k * mean[from + w];
+                    rows[row + w] += k * src[from + w];
                 }
             }
             for (int w = 0; w < lo; w++) {
-                rowsBlurred[row + w] = clampedRowSum(mean, row, width, w, kernel, radius);
+                rows[row + w] = clampedRowSum(src, row, width, w, kernel, radius);
             }
             for (int w = hi; w < width; w++) {
-                rowsBlurred[row + w] = clampedRowSum(mean, row, width, w, kernel, radius);
+                rows[row + w] = clampedRowSum(src, row, width, w, kernel, radius);
             }
         }
         // Along columns: whole rows at a time; only the source row index is clamped.
         for (int h = 0; h < height; h++) {
             int out = h * width;
-            java.util.Arrays.fill(g, out, out + width, 0.0);
+            java.util.Arrays.fill(dst, out, out + width, 0.0);
             for (int t = -radius; t <= radius; t++) {
                 double k = kernel[t + radius];
                 int from = Math.min(height - 1, Math.max(0, h + t)) * width;
                 for (int w = 0; w < width; w++) {
-                    g[out + w] += k * rowsBlurred[from + w];
+                    dst[out + w] += k * rows[from + w];
                 }
             }
         }
+    }
+
+    /** SSIM constants for data in [0, 1]: (0.01 L)^2 and (0.03 L)^2 with L = 1. */
+    static final double SSIM_C1 = 0.01 * 0.01;
+    static final double SSIM_C2 = 0.03 * 0.03;
+    /** The ssim score is this quantile (nearest rank) of the dissimilarity map. */
+    static final double SSIM_QUANTILE = 0.99;
+
+    /** Scratch for {@link #ssimMap}: nine H*W planes, allocated once per slot on first use. */
+    static final class SsimScratch {
+        final double[] x;
+        final double[] y;
+        final double[] product;
+        final double[] rows;
+        final double[] meanX;
+        final double[] meanY;
+        final double[] meanXX;
+        final double[] meanYY;
+        final double[] meanXY;
+
+        SsimScratch(int plane) {
+            x = new double[plane];
+            y = new double[plane];
+            product = new double[plane];
+            rows = new double[plane];
+            meanX = new double[plane];
+            meanY = new double[plane];
+            meanXX = new double[plane];
+            meanYY = new double[plane];
+            meanXY = new double[plane];
+        }
+    }
+
+    /**
+     * The ssim score's map d: per channel, local means, variances and covariance under the Gaussian
+     * window ({@code kernel}, edge replication), SSIM = (2 mx my + C1)(2 cxy + C2) / ((mx^2 + my^2 + C1)(vx + vy + C2)),
+     * then d = mean over channels of 1 - SSIM. Writes d into {@code d} (H*W).
+     */
+    static void ssimMap(FloatBuffer x, FloatBuffer y, ModelGeometry geometry, double[] kernel,
+                        float[] xs, float[] ys, SsimScratch s, double[] d) {
+        int channels = geometry.channels();
+        int plane = geometry.planeSize();
+        java.util.Arrays.fill(d, 0, plane, 0.0);
+        for (int c = 0; c < channels; c++) {
+            x.get(c * plane, xs, 0, plane);
+            y.get(c * plane, ys, 0, plane);
+            for (int p = 0; p < plane; p++) {
+                s.x[p] = xs[p];
+                s.y[p] = ys[p];
+            }
+            blur(s.x, geometry, kernel, s.rows, s.meanX);
+            blur(s.y, geometry, kernel, s.rows, s.meanY);
+            for (int p = 0; p < plane; p++) {
+                s.product[p] = s.x[p] * s.x[p];
+            }
+            blur(s.product, geometry, kernel, s.rows, s.meanXX);
+            for (int p = 0; p < plane; p++) {
+                s.product[p] = s.y[p] * s.y[p];
+            }
+            blur(s.product, geometry, kernel, s.rows, s.meanYY);
+            for (int p = 0; p < plane; p++) {
+                s.product[p] = s.x[p] * s.y[p];
+            }
+            blur(s.product, geometry, kernel, s.rows, s.meanXY);
+            for (int p = 0; p < plane; p++) {
+                double mx = s.meanX[p];
+                double my = s.meanY[p];
+                double vx = s.meanXX[p] - mx * mx;
+                double vy = s.meanYY[p] - my * my;
+                double cxy = s.meanXY[p] - mx * my;
+                double ssim = ((2 * mx * my + SSIM_C1) * (2 * cxy + SSIM_C2))
+                        / ((mx * mx + my * my + SSIM_C1) * (vx + vy + SSIM_C2));
+                d[p] += 1 - ssim;
+            }
+        }
+        if (channels > 1) {
+            for (int p = 0; p < plane; p++) {
+                d[p] /= channels;
+            }
+        }
+    }
+
+    /** The k-th smallest of values[0..n), k = ceil(q n) (1-based, at least 1); sorts {@code sorted} (scratch, n). */
+    static double nearestRankQuantile(double[] values, int n, double q, double[] sorted) {
+        System.arraycopy(values, 0, sorted, 0, n);
+        java.util.Arrays.sort(sorted, 0, n);
+        int k = Math.max(1, (int) Math.ceil(q * n));
+        return sorted[Math.min(n, k) - 1];
     }
 
     private static double clampedRowSum(double[] m, int row, int width, int w, double[] kernel, int radius) {

@@ -38,6 +38,10 @@ public final class ScoringSlot implements AutoCloseable {
     private final double[] residualMap;
     /** Whether {@link #residualMap} belongs to the current inference. */
     private boolean residualMapReady;
+    /** The ssim score's map d and its scratch; allocated on first use (most models never need them). */
+    private Scores.SsimScratch ssimScratch;
+    private double[] ssimMap;
+    private boolean ssimMapReady;
     private boolean inferred;
     /** When the current holder acquired the slot ({@link System#nanoTime()}); 0 while free. */
     volatile long acquiredAtNanos;
@@ -84,6 +88,7 @@ public final class ScoringSlot implements AutoCloseable {
         preprocessor.preprocess(image, input);
         inferred = false;
         residualMapReady = false;
+        ssimMapReady = false;
     }
 
     /** Fills the input with one value (warm-up). */
@@ -93,6 +98,7 @@ public final class ScoringSlot implements AutoCloseable {
         }
         inferred = false;
         residualMapReady = false;
+        ssimMapReady = false;
     }
 
     /** Runs the model on the input buffer; the reconstruction lands in the pinned output buffer. */
@@ -101,6 +107,7 @@ public final class ScoringSlot implements AutoCloseable {
         try (OrtSession.Result ignored = session.run(inputs, pinnedOutputs)) {
             inferred = true;
             residualMapReady = false;
+            ssimMapReady = false;
         }
     }
 
@@ -109,7 +116,7 @@ public final class ScoringSlot implements AutoCloseable {
         return score(owner.scoreFunction());
     }
 
-    /** Any score function over the current input and reconstruction (golden tests compare all three). */
+    /** Any score function over the current input and reconstruction (golden tests compare them all). */
     public double score(ScoreFunction function) {
         requireInferred();
         int n = geometry.elements();
@@ -120,12 +127,18 @@ public final class ScoringSlot implements AutoCloseable {
                 computeResidualMap();
                 yield Scores.max(residualMap, geometry.planeSize());
             }
+            case SSIM -> {
+                computeSsimMap();
+                // The sort scratch is free again once the map is computed.
+                yield Scores.nearestRankQuantile(ssimMap, geometry.planeSize(), Scores.SSIM_QUANTILE, ssimScratch.product);
+            }
         };
     }
 
     /**
-     * Copies the residual map g (CONTRACT.md; H*W values, row-major, at model resolution) into
-     * {@code target}. Costs nothing unless called; reuses the map when max-blur already computed it.
+     * Copies the residual map shown to people (CONTRACT.md; H*W values, row-major, at model resolution)
+     * into {@code target}: the SSIM dissimilarity d for a model scored by {@code ssim}, otherwise g.
+     * Costs nothing unless called; reuses the map the score already computed.
      */
     public void copyResidualMap(float[] target) {
         requireInferred();
@@ -133,9 +146,16 @@ public final class ScoringSlot implements AutoCloseable {
         if (target.length < plane) {
             throw new IllegalArgumentException("residual map needs " + plane + " floats, got " + target.length);
         }
-        computeResidualMap();
+        double[] map;
+        if (owner.scoreFunction() == ScoreFunction.SSIM) {
+            computeSsimMap();
+            map = ssimMap;
+        } else {
+            computeResidualMap();
+            map = residualMap;
+        }
         for (int i = 0; i < plane; i++) {
-            target[i] = (float) residualMap[i];
+            target[i] = (float) map[i];
         }
     }
 
@@ -154,6 +174,17 @@ public final class ScoringSlot implements AutoCloseable {
         if (!residualMapReady) {
             Scores.residualMap(input, output, geometry, kernel, inputPlane, outputPlane, residualMean, residualRows, residualMap);
             residualMapReady = true;
+        }
+    }
+
+    private void computeSsimMap() {
+        if (!ssimMapReady) {
+            if (ssimScratch == null) {
+                ssimScratch = new Scores.SsimScratch(geometry.planeSize());
+                ssimMap = new double[geometry.planeSize()];
+            }
+            Scores.ssimMap(input, output, geometry, kernel, inputPlane, outputPlane, ssimScratch, ssimMap);
+            ssimMapReady = true;
         }
     }
 

@@ -111,6 +111,72 @@ class ScoringSlotTest {
     }
 
     @Test
+    void ssimOfAFlatImageIsItsLuminanceTerm() throws Exception {
+        // No variance anywhere: SSIM = (2ab + C1) / (a^2 + b^2 + C1) at every pixel, so map and score equal it.
+        scorer(3, 16, 20, ScoreFunction.SSIM, 1.5, 1);
+        try (ScoringSlot slot = scorer.acquire()) {
+            slot.fill(0.5f);
+            slot.infer();
+            double a = 0.5f;
+            double b = 0.5f * SCALE + OFFSET;
+            double expected = 1 - (2 * a * b + 1e-4) / (a * a + b * b + 1e-4);
+            assertEquals(expected, slot.score(), 1e-9);
+            float[] map = new float[16 * 20];
+            slot.copyResidualMap(map);
+            for (float v : map) {
+                assertEquals((float) expected, v, 1e-7f);
+            }
+        }
+    }
+
+    @Test
+    void ssimIsTheNearestRank99thPercentileOfTheContractsMap() throws Exception {
+        // The contract's formula, window by window with clamped indices, computed here independently.
+        int size = 32;
+        double sigma = 1.5;
+        scorer(1, size, size, ScoreFunction.SSIM, sigma, 1);
+        try (ScoringSlot slot = scorer.acquire()) {
+            slot.preprocess(TestImages.gray(80, 60, 9));
+            slot.infer();
+            double[] k = Scores.gaussianKernel(sigma);
+            int radius = k.length / 2;
+            double[] expected = new double[size * size];
+            for (int h = 0; h < size; h++) {
+                for (int w = 0; w < size; w++) {
+                    double mx = 0, my = 0, xx = 0, yy = 0, xy = 0;
+                    for (int i = -radius; i <= radius; i++) {
+                        for (int j = -radius; j <= radius; j++) {
+                            int at = Math.min(size - 1, Math.max(0, h + i)) * size + Math.min(size - 1, Math.max(0, w + j));
+                            double weight = k[i + radius] * k[j + radius];
+                            double x = slot.inputAt(at);
+                            double y = slot.outputAt(at);
+                            mx += weight * x;
+                            my += weight * y;
+                            xx += weight * x * x;
+                            yy += weight * y * y;
+                            xy += weight * x * y;
+                        }
+                    }
+                    double ssim = (2 * mx * my + 1e-4) * (2 * (xy - mx * my) + 9e-4)
+                            / ((mx * mx + my * my + 1e-4) * (xx - mx * mx + yy - my * my + 9e-4));
+                    expected[h * size + w] = 1 - ssim;
+                }
+            }
+            float[] map = new float[size * size];
+            slot.copyResidualMap(map);
+            for (int i = 0; i < map.length; i++) {
+                assertEquals(expected[i], map[i], 1e-6, "1 - SSIM at pixel " + i);
+            }
+            double[] sorted = expected.clone();
+            java.util.Arrays.sort(sorted);
+            double quantile = sorted[(int) Math.ceil(0.99 * size * size) - 1]; // k = 1014 of 1024
+            assertTrue(quantile > 0, "a reconstruction 0.9 x + 0.02 differs in structure from x");
+            assertEquals(quantile, slot.score(), 1e-9 + 1e-9 * quantile);
+            assertEquals(quantile, slot.score(ScoreFunction.SSIM), 1e-9 + 1e-9 * quantile);
+        }
+    }
+
+    @Test
     void gaussianKernelIsNormalisedAndSymmetric() {
         double[] k = Scores.gaussianKernel(2.0);
         assertEquals(13, k.length);
