@@ -68,8 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--size", type=_positive_int("--size"), default=128, help="model input width = height (default 128)")
     t.add_argument("--channels", type=int, choices=(1, 3), default=1)
     t.add_argument("--epochs", type=_positive_int("--epochs"), default=40)
-    t.add_argument("--score", choices=("std", "mse", "max-blur", "ssim"), default="max-blur")
-    t.add_argument("--sigma", type=float, default=2.0, help="Gaussian sigma of the score, model pixels: max-blur's blur, ssim's window (default 2.0)")
+    t.add_argument("--score", choices=("std", "mse", "max-blur", "ssim"), default=None,
+                   help="score function (default: ssim for conv, max-blur for dense)")
+    t.add_argument("--sigma", type=float, default=None,
+                   help="Gaussian sigma of the score, model pixels: ssim's window (default 1.0), max-blur's blur (default 2.0)")
     t.add_argument("--alpha", type=_fraction("--alpha"), default=0.01, help="target false-reject rate (default 0.01)")
     t.add_argument("--calibration-fraction", type=_fraction("--calibration-fraction"), default=0.2)
     t.add_argument("--seed", type=int, default=0)
@@ -80,7 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--batch-size", type=_positive_int("--batch-size"), default=32)
     t.add_argument("--lr", type=float, default=None, help="learning rate (default 1e-3)")
     t.add_argument("--conv-width", type=_positive_int("--conv-width"), default=16, help="conv: channels of the first stage (default 16)")
-    t.add_argument("--latent", type=_positive_int("--latent"), default=16, help="conv: bottleneck channels at size/16 (default 16)")
+    t.add_argument("--latent", type=_positive_int("--latent"), default=16, help="conv: bottleneck channels (default 16)")
+    t.add_argument("--bottleneck", type=int, choices=(8, 16), default=16,
+                   help="conv: the bottleneck's resolution is size/8 or size/16 (default 16)")
     t.add_argument("--group-similar", action="store_true",
                    help="hold out calibration images by similarity groups (near-copies stay on one side)")
     t.add_argument("--name", default=None, help="model name for the metadata (default: the output file's stem)")
@@ -95,7 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--alpha", type=_fraction("--alpha"), default=0.01)
     c.add_argument("--score", choices=("std", "mse", "max-blur", "ssim"), default=None,
                    help="switch the model's score function (default: keep it)")
-    c.add_argument("--sigma", type=float, default=None, help="score sigma: max-blur's blur, ssim's window (default: keep the model's)")
+    c.add_argument("--sigma", type=float, default=None,
+                   help="score sigma: ssim's window, max-blur's blur (default: the model's; the new score's default when --score changes it)")
     c.add_argument("--out", required=True)
     c.add_argument("--quiet", action="store_true")
 
@@ -143,6 +148,12 @@ def cmd_train(args) -> int:
     from . import train as T
 
     models.check_size(args.arch, args.size)
+    if args.score is None:
+        # ssim is robust to brightness and contrast; on real parts max-blur ranks darker defective parts
+        # below good ones (training/README.md, "Real parts"). The dense baseline keeps max-blur.
+        args.score = "ssim" if args.arch == "conv" else "max-blur"
+    if args.sigma is None:
+        args.sigma = S.default_sigma(args.score)
     if not args.sigma > 0:
         raise UserError(f"--sigma must be > 0, got {args.sigma}")
     augmentations = T.parse_augment(args.augment if args.augment is not None
@@ -176,7 +187,7 @@ def cmd_train(args) -> int:
         raise UserError(f"n={len(x_cal)} held-out good images is too small for alpha={args.alpha}: at least {need} are needed")
     _log(args, f"training {args.arch} {args.channels}x{args.size}x{args.size} on {len(x_train)} good images "
                f"({len(x_cal)} held out for calibration), device {device}, augment {','.join(augmentations) or 'none'}")
-    kw = {"width": args.conv_width, "latent": args.latent} if args.arch == "conv" else {}
+    kw = {"width": args.conv_width, "latent": args.latent, "bottleneck": args.bottleneck} if args.arch == "conv" else {}
     model = models.build(args.arch, args.channels, args.size, **kw)
     opt = models.optimizer_for(args.arch, model, args.lr)
     losses = T.fit(model, opt, x_train, args.epochs, args.batch_size, augmentations, args.seed, device,
@@ -192,7 +203,8 @@ def cmd_train(args) -> int:
     # For information (ignored by the appliance): the threshold each score function would get
     # from the same held-out images, so `evaluate` can compare them at the same alpha.
     for name in S.SCORES:
-        meta[f"lineside.calibration.threshold.{name}"] = cal.threshold(S.score_batch(name, x_cal, y_cal, args.sigma), args.alpha)
+        meta[f"lineside.calibration.threshold.{name}"] = cal.threshold(
+            S.score_batch(name, x_cal, y_cal, S.sigma_for(name, args.score, args.sigma)), args.alpha)
     meta.update({
         "lineside.train.images": len(x_train), "lineside.train.epochs": args.epochs,
         "lineside.train.final_loss": float(losses[-1]), "lineside.train.seed": args.seed,
@@ -229,7 +241,10 @@ def cmd_calibrate(args) -> int:
 
     m = export.LoadedModel(args.model)
     score = args.score or m.score
-    sigma = args.sigma if args.sigma is not None else m.sigma
+    if args.sigma is not None:
+        sigma = args.sigma
+    else:  # sigma means something else for another score function (window vs blur)
+        sigma = m.sigma if score == m.score else S.default_sigma(score)
     if not sigma > 0:
         raise UserError(f"--sigma must be > 0, got {sigma}")
     files = preprocess.list_images(args.good, "good")
@@ -246,7 +261,8 @@ def cmd_calibrate(args) -> int:
             "lineside.calibration.alpha": float(args.alpha), "lineside.calibration.n": len(x),
             "lineside.calibration.median": float(np.median(s))}
     for name in S.SCORES:  # information: every score function's threshold from the same images
-        meta[f"lineside.calibration.threshold.{name}"] = cal.threshold(S.score_batch(name, x, y, sigma), args.alpha)
+        meta[f"lineside.calibration.threshold.{name}"] = cal.threshold(
+            S.score_batch(name, x, y, S.sigma_for(name, score, sigma)), args.alpha)
     m.rewrite(meta, args.out)
     print(f"wrote {args.out}: {score} threshold {thr:.6g} (was {old if old is None else f'{old:.6g}'}), "
           f"alpha {args.alpha}, n {len(x)}, median {np.median(s):.6g}", file=sys.stderr)
@@ -278,10 +294,12 @@ def cmd_evaluate(args) -> int:
     rep.update(fig)
     if m.threshold is None:
         rep.update({"threshold": None, "fpr": None, "tpr": None, "f1": None})
-    # Threshold-free figures of every score function, for comparison (same reconstructions).
+    # Threshold-free figures of every score function, for comparison (same reconstructions; the
+    # model's sigma for its own score, each other score's default sigma).
     rep["by_score"] = {}
     for name in S.SCORES:
-        a, b = S.score_batch(name, xg, yg, m.sigma), S.score_batch(name, xd, yd, m.sigma)
+        sn = S.sigma_for(name, m.score, m.sigma)
+        a, b = S.score_batch(name, xg, yg, sn), S.score_batch(name, xd, yd, sn)
         rep["by_score"][name] = {"auroc": E.auroc(a, b), "average_precision": E.average_precision(a, b)}
         t = m.meta.get(f"lineside.calibration.threshold.{name}")
         if name == m.score and m.threshold is not None:

@@ -35,35 +35,41 @@ def _act():
 
 
 class ConvAutoencoder(nn.Module):
-    """Four stride-2 stages down to size/16, a narrow 1x1 bottleneck, four stages back up.
+    """Stride-2 stages down to size/16 (or size/8), a narrow 1x1 bottleneck, as many stages back up.
 
-    The bottleneck (`latent` channels at size/16) is what keeps the network from learning
+    The bottleneck (`latent` channels at size/`bottleneck`) is what keeps the network from learning
     the identity: it can describe the part's shape, lighting and position, not a crack.
     Full-resolution stages are kept thin: most of the compute of a conv autoencoder sits
     there, and the model must train in minutes on two CPU cores.
     """
 
-    def __init__(self, channels: int, size: int, width: int = 16, latent: int = 16):
+    def __init__(self, channels: int, size: int, width: int = 16, latent: int = 16, bottleneck: int = 16):
         super().__init__()
+        if bottleneck not in (8, 16):
+            raise UserError(f"--bottleneck must be 8 or 16, got {bottleneck}")
         w = width
-        self.encoder = nn.Sequential(
+        enc = [
             nn.Conv2d(channels, w, 3, stride=2, padding=1), _act(),            # size/2
             nn.Conv2d(w, 2 * w, 3, stride=2, padding=1), _act(),               # size/4
             nn.Conv2d(2 * w, 4 * w, 3, stride=2, padding=1), _act(),           # size/8
             nn.Conv2d(4 * w, 4 * w, 3, padding=1), _act(),
-            nn.Conv2d(4 * w, 4 * w, 3, stride=2, padding=1), _act(),           # size/16
-            nn.Conv2d(4 * w, latent, 1),                                        # bottleneck
-        )
-        self.decoder = nn.Sequential(
-            nn.Conv2d(latent, 4 * w, 1), _act(),
-            nn.ConvTranspose2d(4 * w, 4 * w, 4, stride=2, padding=1), _act(),  # size/8
+        ]
+        if bottleneck == 16:
+            enc += [nn.Conv2d(4 * w, 4 * w, 3, stride=2, padding=1), _act()]   # size/16
+        enc += [nn.Conv2d(4 * w, latent, 1)]                                    # bottleneck
+        self.encoder = nn.Sequential(*enc)
+        dec = [nn.Conv2d(latent, 4 * w, 1), _act()]
+        if bottleneck == 16:
+            dec += [nn.ConvTranspose2d(4 * w, 4 * w, 4, stride=2, padding=1), _act()]  # size/8
+        dec += [
             nn.Conv2d(4 * w, 4 * w, 3, padding=1), _act(),
             nn.ConvTranspose2d(4 * w, 2 * w, 4, stride=2, padding=1), _act(),  # size/4
             nn.Conv2d(2 * w, 2 * w, 3, padding=1), _act(),
             nn.ConvTranspose2d(2 * w, w, 4, stride=2, padding=1), _act(),      # size/2
             nn.ConvTranspose2d(w, w, 4, stride=2, padding=1), _act(),          # size
             nn.Conv2d(w, channels, 3, padding=1), nn.Sigmoid(),
-        )
+        ]
+        self.decoder = nn.Sequential(*dec)
 
     def forward(self, x):
         return self.decoder(self.encoder(x))

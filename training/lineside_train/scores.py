@@ -14,7 +14,8 @@ DEFAULT_SIGMA = 2.0
 # SSIM constants for data in [0, 1]: (K1 * L)^2 and (K2 * L)^2 with K1 = 0.01, K2 = 0.03, L = 1.
 SSIM_C1 = 0.01 ** 2
 SSIM_C2 = 0.03 ** 2
-SSIM_QUANTILE = 0.99  # the ssim score is this quantile (nearest rank) of the dissimilarity map
+DEFAULT_SSIM_SIGMA = 1.0  # the ssim window's default; see training/README.md "Real parts"
+SSIM_QUANTILE = 0.999  # the ssim score is this quantile (nearest rank) of the dissimilarity map
 
 
 def _residual(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -38,6 +39,16 @@ def score_std(x, y) -> float:
 def score_mse(x, y) -> float:
     r = _residual(x, y)
     return float(np.mean(r * r))
+
+
+def default_sigma(score: str) -> float:
+    """The sigma a score function gets unless one is asked for: the ssim window or the max-blur blur."""
+    return DEFAULT_SSIM_SIGMA if score == "ssim" else DEFAULT_SIGMA
+
+
+def sigma_for(name: str, model_score: str, model_sigma: float) -> float:
+    """The sigma to compare score function `name` with on a model scored by `model_score`."""
+    return model_sigma if name == model_score else default_sigma(name)
 
 
 def gaussian_kernel(sigma: float) -> np.ndarray:

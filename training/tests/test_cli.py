@@ -66,6 +66,30 @@ def test_train_calibrate_evaluate_end_to_end(tiny_set, tmp_path, capsys):
     assert "fpr" in r["by_score"]["std"]  # from the trainer's information key
 
 
+def test_conv_defaults_to_ssim_and_calibrate_switches_the_sigma_with_the_score(tiny_set, tmp_path, capsys):
+    model = tmp_path / "c.onnx"
+    code, _, err = run(capsys, "train", "--good", str(tiny_set / "good"), "--out", str(model), "--size", "32",
+                       "--epochs", "1", "--conv-width", "4", "--latent", "4", "--loss", "mse+ssim",
+                       "--alpha", "0.25", "--calibration-fraction", "0.25", "--quiet", "--threads", "1")
+    assert code == 0, err
+    meta = export.read_metadata(model)
+    assert meta["lineside.model.arch"] == "conv" and meta["lineside.train.loss"] == "mse+ssim"
+    assert meta["lineside.score"] == "ssim" and float(meta["lineside.score.sigma"]) == 1.0
+    assert float(meta["lineside.calibration.threshold.ssim"]) == float(meta["lineside.threshold"])
+    recal = tmp_path / "c2.onnx"
+    code, _, err = run(capsys, "calibrate", "--model", str(model), "--good", str(tiny_set / "good"),
+                       "--alpha", "0.1", "--score", "max-blur", "--out", str(recal), "--quiet")
+    assert code == 0, err
+    m2 = export.read_metadata(recal)
+    assert m2["lineside.score"] == "max-blur" and float(m2["lineside.score.sigma"]) == 2.0  # max-blur's default
+    rep = tmp_path / "report"
+    code, out, err = run(capsys, "evaluate", "--model", str(model), "--good", str(tiny_set / "good"),
+                         "--defect", str(tiny_set / "defect"), "--report", str(rep), "--quiet")
+    assert code == 0, err
+    r = json.loads((rep / "report.json").read_text())
+    assert r["score"] == "ssim" and r["by_score"]["ssim"]["auroc"] == pytest.approx(r["auroc"])
+
+
 def test_missing_and_empty_folders(tmp_path, capsys):
     code, _, err = run(capsys, "train", "--good", str(tmp_path / "nope"), "--out", str(tmp_path / "m.onnx"))
     assert code == 2 and "does not exist" in one_line_error(err)

@@ -74,14 +74,17 @@ def test_ssim_of_constant_images_by_hand():
     assert S.score("ssim", x, x, sigma=1.5) == pytest.approx(0.0, abs=1e-12)
 
 
-def test_ssim_is_the_nearest_rank_99th_percentile_of_the_dissimilarity_map():
+def test_ssim_is_the_nearest_rank_999th_permille_of_the_dissimilarity_map():
     rng = np.random.default_rng(3)
-    x = rng.random((3, 20, 15))
-    y = np.clip(x + 0.2 * rng.standard_normal((3, 20, 15)), 0, 1)
+    x = rng.random((3, 40, 30))
+    y = np.clip(x + 0.2 * rng.standard_normal((3, 40, 30)), 0, 1)
     d = S.ssim_map(x, y, 1.0)
-    assert d.shape == (20, 15)
-    k = math.ceil(0.99 * 300)  # 297th smallest of 300
+    assert d.shape == (40, 30)
+    k = math.ceil(0.999 * 1200)  # 1199th smallest of 1200: the second largest
+    assert k == 1199
     assert S.score("ssim", x, y, 1.0) == pytest.approx(np.sort(d.ravel())[k - 1], rel=1e-12)
+    assert S.nearest_rank_quantile(np.arange(10.0)[None], 0.999)[0] == 9.0  # ceil(9.99) = 10th of 10
+    assert S.nearest_rank_quantile(np.arange(10.0)[None], 0.0)[0] == 0.0  # k is at least 1
     np.testing.assert_allclose(S.residual_maps(x[None], y[None], 1.0, "ssim")[0], d)
 
 

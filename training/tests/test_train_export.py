@@ -116,3 +116,14 @@ def test_ssim_losses_train(loss, good32):
     losses = T.fit(model, opt, good32, epochs=4, batch_size=8, seed=0, device=torch.device("cpu"),
                    progress=False, loss=loss)
     assert losses[-1] < losses[0], losses
+
+
+def test_conv_bottleneck_at_size_over_8_keeps_the_shape_and_exports():
+    torch.manual_seed(1)
+    model = models.build("conv", 1, 32, width=4, latent=4, bottleneck=8)
+    assert model.encoder(torch.zeros(1, 1, 32, 32)).shape == (1, 4, 4, 4)
+    b = export.to_onnx_bytes(model, 1, 32)
+    x = np.random.default_rng(0).random((2, 1, 32, 32)).astype(np.float32)
+    assert export.parity(model, b, x) <= 1e-4
+    with pytest.raises(UserError):
+        models.build("conv", 1, 32, bottleneck=4)

@@ -12,7 +12,7 @@ public enum ScoreFunction {
     /** Maximum of the Gaussian-smoothed, channel-averaged absolute residual. */
     MAX_BLUR("max-blur"),
     /**
-     * The 99th percentile (nearest rank) of the per-pixel SSIM dissimilarity 1 - SSIM: robust to the
+     * The 99.9th percentile (nearest rank) of the per-pixel SSIM dissimilarity 1 - SSIM: robust to the
      * brightness and contrast of a part, sensitive to lost or new structure.
      */
     SSIM("ssim");

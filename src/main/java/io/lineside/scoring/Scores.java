@@ -152,7 +152,7 @@ final class Scores {
     static final double SSIM_C1 = 0.01 * 0.01;
     static final double SSIM_C2 = 0.03 * 0.03;
     /** The ssim score is this quantile (nearest rank) of the dissimilarity map. */
-    static final double SSIM_QUANTILE = 0.99;
+    static final double SSIM_QUANTILE = 0.999;
 
     /** Scratch for {@link #ssimMap}: nine H*W planes, allocated once per slot on first use. */
     static final class SsimScratch {

@@ -130,7 +130,7 @@ class ScoringSlotTest {
     }
 
     @Test
-    void ssimIsTheNearestRank99thPercentileOfTheContractsMap() throws Exception {
+    void ssimIsTheNearestRank999thPermilleOfTheContractsMap() throws Exception {
         // The contract's formula, window by window with clamped indices, computed here independently.
         int size = 32;
         double sigma = 1.5;
@@ -169,7 +169,7 @@ class ScoringSlotTest {
             }
             double[] sorted = expected.clone();
             java.util.Arrays.sort(sorted);
-            double quantile = sorted[(int) Math.ceil(0.99 * size * size) - 1]; // k = 1014 of 1024
+            double quantile = sorted[(int) Math.ceil(0.999 * size * size) - 1]; // k = 1023 of 1024
             assertTrue(quantile > 0, "a reconstruction 0.9 x + 0.02 differs in structure from x");
             assertEquals(quantile, slot.score(), 1e-9 + 1e-9 * quantile);
             assertEquals(quantile, slot.score(ScoreFunction.SSIM), 1e-9 + 1e-9 * quantile);
