@@ -99,11 +99,14 @@ class HeatmapRendererTest {
     }
 
     @Test
-    void scaleSpansTheThresholdForMaxBlurAndTheMapOtherwise() {
+    void scaleSpansTheThresholdForMaxBlurAndSsimAndTheMapOtherwise() {
         ResidualMap cold = bump(5, 5); // max ~0.21
         HeatScale maxBlur = HeatScale.forMap(cold, "max-blur", 0.5);
         assertEquals(0.5, maxBlur.max(), 1e-9, "a map below the threshold stays in the lower colours");
         assertEquals(0.5, maxBlur.threshold(), 1e-9);
+        HeatScale ssim = HeatScale.forMap(cold, "ssim", 0.9); // its map 1 - SSIM is in the threshold's unit
+        assertEquals(0.9, ssim.max(), 1e-9);
+        assertEquals(0.9, ssim.threshold(), 1e-9);
         HeatScale std = HeatScale.forMap(cold, "std", 0.05);
         assertEquals(cold.max(), std.max(), 1e-6);
         assertTrue(Double.isNaN(std.threshold()), "threshold of another unit is not drawn on the residual scale");
