@@ -29,13 +29,14 @@ public final class ScoringSlot implements AutoCloseable {
     private final Map<String, OnnxTensor> inputs;
     private final Map<String, OnnxTensor> pinnedOutputs;
     private final Preprocessor preprocessor;
-    private final double[] kernel;
+    private final float[] kernel;
     /** One plane of input and of reconstruction, copied out of the direct buffers for scoring. */
     private final float[] inputPlane;
     private final float[] outputPlane;
-    private final double[] residualMean;
-    private final double[] residualRows;
-    private final double[] residualMap;
+    private final float[] residualMean;
+    private final float[] residualPadded;
+    private final float[] residualRows;
+    private final float[] residualMap;
     /** Whether {@link #residualMap} belongs to the current inference. */
     private boolean residualMapReady;
     private boolean inferred;
@@ -61,13 +62,14 @@ public final class ScoringSlot implements AutoCloseable {
         this.inputs = Map.of(inputName, inputTensor);
         this.pinnedOutputs = Map.of(outputName, outputTensor);
         this.preprocessor = new Preprocessor(geometry);
-        this.kernel = Scores.gaussianKernel(sigma);
+        this.kernel = Scores.toFloats(Scores.gaussianKernel(sigma));
         int plane = geometry.planeSize();
         this.inputPlane = new float[plane];
         this.outputPlane = new float[plane];
-        this.residualMean = new double[plane];
-        this.residualRows = new double[plane];
-        this.residualMap = new double[plane];
+        this.residualMean = new float[plane];
+        this.residualPadded = new float[geometry.width() + kernel.length - 1];
+        this.residualRows = new float[plane];
+        this.residualMap = new float[plane];
     }
 
     private static FloatBuffer directFloats(int elements) {
@@ -134,9 +136,7 @@ public final class ScoringSlot implements AutoCloseable {
             throw new IllegalArgumentException("residual map needs " + plane + " floats, got " + target.length);
         }
         computeResidualMap();
-        for (int i = 0; i < plane; i++) {
-            target[i] = (float) residualMap[i];
-        }
+        System.arraycopy(residualMap, 0, target, 0, plane);
     }
 
     /** Element {@code i} of the preprocessed input (NCHW); for tests and diagnostics. */
@@ -152,7 +152,8 @@ public final class ScoringSlot implements AutoCloseable {
 
     private void computeResidualMap() {
         if (!residualMapReady) {
-            Scores.residualMap(input, output, geometry, kernel, inputPlane, outputPlane, residualMean, residualRows, residualMap);
+            Scores.residualMap(input, output, geometry, kernel, inputPlane, outputPlane, residualMean, residualPadded,
+                    residualRows, residualMap);
             residualMapReady = true;
         }
     }
