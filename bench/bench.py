@@ -327,11 +327,12 @@ def drive(app: Appliance, images, count: int, clients: int, start: int = 0) -> t
 BENCH_API_KEY = "bench-" + os.urandom(12).hex()
 WARMUP_BLOCK = int(os.environ.get("BENCH_WARMUP_BLOCK", "500"))
 WARMUP_MAX = int(os.environ.get("BENCH_WARMUP_MAX", "8000"))
+WARMUP_MIN_BLOCKS = 8
 
 
 def warm_up(app: Appliance, images, clients: int) -> list:
-    """Drives blocks of images until the JVM's JIT has settled: two blocks in a row within 5 % of
-    each other's rate, and at least 4 blocks (a Quarkus appliance on 2 cores keeps C2 busy for its
+    """Drives blocks of images until the JVM's JIT has settled: three blocks in a row within 5 % of
+    each other's rate, and at least 8 blocks (a Quarkus appliance on 2 cores keeps C2 busy for its
     first few thousand images; a line runs for days, so steady state is what the ratios compare).
     Returns [(images so far, images/s of the block)], the warm-up curve."""
     curve = []
@@ -340,7 +341,8 @@ def warm_up(app: Appliance, images, clients: int) -> list:
         secs, _, _ = drive(app, images, WARMUP_BLOCK, clients, start=done)
         done += WARMUP_BLOCK
         curve.append((done, round(WARMUP_BLOCK / secs, 1)))
-        if len(curve) >= 4 and abs(curve[-1][1] - curve[-2][1]) <= 0.05 * max(curve[-1][1], curve[-2][1]):
+        last = [r for _, r in curve[-3:]]
+        if len(curve) >= WARMUP_MIN_BLOCKS and max(last) - min(last) <= 0.05 * max(last):
             break
     log(f"  warm-up ({clients} clients, blocks of {WARMUP_BLOCK}): images/s {[r for _, r in curve]}")
     return curve
@@ -358,8 +360,8 @@ def bench_floor_and_latency(model: str, images_dir: Path, rounds: int, n: int) -
     images = load_images(images_dir)
     java = ScorerBench(str(model) if model != "default" else "default", images_dir)
     app = Appliance(model, "latency")
-    calibration = app.calibrate(images_dir)
     try:
+        calibration = app.calibrate(images_dir)
         java.ask(f"floor {max(20, n // 4)}")  # warm-up, both sides
         java.ask(f"hot {max(20, n // 4)}")
         warm_curve = warm_up(app, images, 2 * (os.cpu_count() or 1))
@@ -424,8 +426,8 @@ def bench_throughput(model: str, py_model: str, images_dir: Path, rounds: int, n
     loop = PythonLoop(py_model)
     tuned = PythonLoop(py_model, spinning=False)
     app = Appliance(model, "throughput")
-    calibration = app.calibrate(images_dir)
     try:
+        calibration = app.calibrate(images_dir)
         # Same score: compare the Python loop's scores with the appliance's on every image.
         rel = []
         for name, data in images:
@@ -503,8 +505,8 @@ def bench_memory(model: str, images_dir: Path, n: int, clients: int) -> dict:
     """
     images = load_images(images_dir)
     app = Appliance(model, "memory", jvm=MEMORY_JVM_OPTS.split())
-    app.calibrate(images_dir)
     try:
+        app.calibrate(images_dir)
         rss_ready = app.rss()
         alloc0 = app.metric("jvm_gc_memory_allocated_bytes_total")
         trail = []
