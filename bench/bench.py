@@ -508,7 +508,9 @@ def bench_throughput(model: str, py_model: str, images_dir: Path, rounds: int, n
     }
 
 
-MEMORY_JVM_OPTS = os.environ.get("BENCH_MEMORY_JVM_OPTS", "-Xms256m -Xmx256m")
+# AlwaysPreTouch: the whole fixed heap is resident from the start, so RSS growth is native memory, not G1
+# touching heap regions for the first time.
+MEMORY_JVM_OPTS = os.environ.get("BENCH_MEMORY_JVM_OPTS", "-Xms256m -Xmx256m -XX:+AlwaysPreTouch")
 
 
 def bench_memory(model: str, images_dir: Path, n: int, clients: int) -> dict:
