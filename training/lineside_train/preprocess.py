@@ -24,11 +24,13 @@ Image.MAX_IMAGE_PIXELS = 40_000_000
 GRAY_WEIGHTS = (0.299, 0.587, 0.114)
 
 
-def decode(path: str | os.PathLike) -> np.ndarray:
+def decode(path: str | os.PathLike, luma_only: bool = False) -> np.ndarray:
     """Decode an image file to float32 samples in [0, 1], shape (H, W, 1) or (H, W, 3).
 
     8-bit samples are scaled by 1/255, 16-bit by 1/65535; palettes are expanded to RGB;
     alpha is dropped (colour samples used as they are); CMYK is refused.
+    `luma_only` (for one-channel models, CONTRACT.md): a colour JPEG is decoded straight to its
+    luma plane, as the appliance does.
     """
     try:
         with open(path, "rb") as fh:
@@ -37,6 +39,8 @@ def decode(path: str | os.PathLike) -> np.ndarray:
             with open(path, "rb") as fh:
                 return png16.decode16(fh.read(), str(path))
         with Image.open(path) as im:
+            if luma_only and im.format == "JPEG" and im.mode == "RGB":
+                im.draft("L", im.size)  # libjpeg outputs Y and skips the chroma planes
             im.load()
             return _samples(im, str(path))
     except UnsupportedImage:
@@ -142,7 +146,7 @@ def to_tensor(samples: np.ndarray, width: int, height: int, channels: int) -> np
 
 def load(path: str | os.PathLike, width: int, height: int, channels: int) -> np.ndarray:
     """Image file -> model input [1, C, H, W] float32 in [0, 1]."""
-    return to_tensor(decode(path), width, height, channels)
+    return to_tensor(decode(path, luma_only=channels == 1), width, height, channels)
 
 
 def list_images(folder: str | os.PathLike, what: str = "image") -> list[Path]:

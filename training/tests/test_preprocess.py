@@ -154,3 +154,24 @@ def test_decode_16bit_colour_png_keeps_16_bits(tmp_path, ctype, ch):
     got = P.decode(tmp_path / "c16.png")
     colour = arr[:, :, :1] if ch in (1, 2) else arr[:, :, :3]
     np.testing.assert_allclose(got, colour / 65535.0, atol=1e-7)
+
+
+def test_luma_only_jpeg_decode_is_the_gray_conversion_up_to_rounding(tmp_path):
+    # A colour part: luma straight from the JPEG's Y plane vs RGB decoded then mixed (CONTRACT.md).
+    h, w = 48, 64
+    y, x = np.mgrid[0:h, 0:w]
+    rgb = np.stack([60 + 2 * x, 80 + 3 * y, 150 - x - y], axis=2).astype(np.uint8)
+    Image.fromarray(rgb, "RGB").save(tmp_path / "colour.jpg", quality=90)
+    luma = P.decode(tmp_path / "colour.jpg", luma_only=True)
+    mixed = P.to_channels(P.decode(tmp_path / "colour.jpg"), 1)
+    assert luma.shape == mixed.shape == (h, w, 1)
+    assert np.abs(luma - mixed).max() <= 1.5 / 255
+    # Photographed in gray (R = G = B), as line cameras mostly are: exactly the same samples.
+    gray = np.repeat((40 + x + y).astype(np.uint8)[:, :, None], 3, axis=2)
+    Image.fromarray(gray, "RGB").save(tmp_path / "gray-content.jpg", quality=90)
+    np.testing.assert_array_equal(P.decode(tmp_path / "gray-content.jpg", luma_only=True),
+                                  P.to_channels(P.decode(tmp_path / "gray-content.jpg"), 1))
+    # Other formats and three-channel models are untouched.
+    Image.fromarray(rgb, "RGB").save(tmp_path / "colour.png")
+    assert P.decode(tmp_path / "colour.png", luma_only=True).shape == (h, w, 3)
+    assert P.load(tmp_path / "colour.jpg", 16, 16, 3).shape == (1, 3, 16, 16)

@@ -170,9 +170,14 @@ public class ModelLifecycleResource {
     public CalibrationReport calibrateUploaded(
             @Parameter(description = "Target false-reject rate, 0 < alpha < 1") @RestQuery Double alpha,
             @Parameter(description = "Put the new threshold in force and persist it") @RestQuery boolean apply,
+            @Parameter(description = "As the folder form (a request without Content-Type lands here)") @RestQuery String folder,
             @RestForm(FileUpload.ALL) List<FileUpload> files) {
-        double a = requireAlpha(alpha);
         List<FileUpload> uploads = files == null ? List.of() : files;
+        if (uploads.isEmpty() && folder != null && !folder.isBlank()) {
+            // `curl -X POST '...?folder=good&alpha=0.01'` sends no Content-Type; RESTEasy routes that here.
+            return calibrateFolder(alpha, folder, apply);
+        }
+        double a = requireAlpha(alpha);
         long perFile = config.limits().maxBytes().asLongValue();
         long total = 0;
         if (uploads.size() > config.calibration().maxImages()) {

@@ -134,7 +134,9 @@ public class CalibrationService {
                 if (size > maxBytes) {
                     problem = "too-large (" + size + " bytes; lineside.limits.max-bytes is " + maxBytes + ")";
                 } else {
-                    BufferedImage decoded = decoder.decode(Files.readAllBytes(image.file()));
+                    // Decoded exactly as inspections decode it, so the threshold fits the scores it will meet.
+                    BufferedImage decoded = decoder.decode(Files.readAllBytes(image.file()),
+                            model.scorer().geometry().channels() == 1);
                     try (ScoringSlot slot = model.scorer().acquire()) {
                         slot.preprocess(decoded);
                         slot.infer();

@@ -332,9 +332,10 @@ public final class ImageStore {
             out.writeInt(map == null ? 0 : map.width());
             out.writeInt(map == null ? 0 : map.height());
             if (map != null) {
-                for (float v : map.values()) {
-                    out.writeFloat(v);
-                }
+                // One bulk copy: writeFloat per value cost ~0.5 ms per map (a synchronized write per byte).
+                java.nio.ByteBuffer floats = java.nio.ByteBuffer.allocate(map.values().length * Float.BYTES);
+                floats.asFloatBuffer().put(map.values());
+                out.write(floats.array());
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -364,9 +365,9 @@ public final class ImageStore {
                 throw new IOException("residual map size " + w + "x" + h + " does not fit the file");
             }
             float[] values = new float[w * h];
-            for (int i = 0; i < values.length; i++) {
-                values[i] = in.readFloat();
-            }
+            byte[] raw = new byte[values.length * Float.BYTES];
+            in.readFully(raw);
+            java.nio.ByteBuffer.wrap(raw).asFloatBuffer().get(values);
             return new Decoded(time, verdict, modelSha256, threshold, new ResidualMap(w, h, values), scale);
         }
     }

@@ -16,7 +16,8 @@ import java.util.Optional;
 
 /**
  * Recomputes an inspection's residual map g from its kept image with the model that scored it,
- * off the inspection path: the line never pays for heatmaps. Inference is deterministic, so the
+ * off the inspection path, for GOOD parts whose heatmap someone asks for (a DEFECT's map is kept
+ * from its inspection). Inference is deterministic, so the
  * map is the one the verdict came from. Only possible while that model is in service.
  */
 @ApplicationScoped
@@ -41,7 +42,7 @@ public class ResidualComputer {
             if (!model.bundle().sha256().equals(modelSha256)) {
                 return Optional.empty();
             }
-            BufferedImage decoded = new ImageDecoder(pipeline.limits()).decode(image);
+            BufferedImage decoded = new ImageDecoder(pipeline.limits()).decode(image, model.scorer().geometry().channels() == 1);
             try (ScoringSlot slot = model.scorer().acquire()) {
                 slot.preprocess(decoded);
                 slot.infer();

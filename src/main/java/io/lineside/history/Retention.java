@@ -49,7 +49,8 @@ public class Retention {
         }
     }
 
-    private record Pending(Inspection inspection, byte[] bytes) {
+    /** An image handed over by the inspecting thread; a defect's residual map comes with it. */
+    private record Pending(Inspection inspection, byte[] bytes, ResidualMap map, HeatScale scale) {
     }
 
     @Inject
@@ -122,7 +123,14 @@ public class Retention {
             dropped.increment();
             return;
         }
-        pending.put(inspection.id(), new Pending(inspection, bytes));
+        ResidualMap map = null;
+        HeatScale scale = null;
+        if (event.residualMap() != null) {
+            var plane = event.residualMap();
+            map = new ResidualMap(plane.width(), plane.height(), plane.values());
+            scale = HeatScale.forMap(map, plane.scoreFunction(), inspection.threshold());
+        }
+        pending.put(inspection.id(), new Pending(inspection, bytes, map, scale));
         try {
             writer.execute(() -> write(inspection.id()));
         } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -138,13 +146,17 @@ public class Retention {
         }
         try {
             Inspection i = p.inspection();
-            ResidualComputer.Result map = null;
-            if (i.verdict() == Verdict.DEFECT) {
-                // Now, while the model that scored it is surely still in service.
-                map = residuals.compute(p.bytes(), modelSha(i), i.threshold()).orElse(null);
+            ResidualMap map = p.map();
+            HeatScale scale = p.scale();
+            if (map == null && i.verdict() == Verdict.DEFECT) {
+                // A defect that came without its map: compute it now, while its model is surely still in service.
+                ResidualComputer.Result computed = residuals.compute(p.bytes(), modelSha(i), i.threshold()).orElse(null);
+                if (computed != null) {
+                    map = computed.map();
+                    scale = computed.scale();
+                }
             }
-            store.put(id, Instant.now(), i.verdict(), modelSha(i), i.threshold(), p.bytes(),
-                    map == null ? null : map.map(), map == null ? null : map.scale());
+            store.put(id, Instant.now(), i.verdict(), modelSha(i), i.threshold(), p.bytes(), map, scale);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
@@ -200,6 +212,8 @@ public class Retention {
             image = p.bytes();
             modelSha = modelSha(p.inspection());
             threshold = p.inspection().threshold();
+            map = p.map();
+            scale = p.scale();
         } else {
             ImageStore.Kept kept = store.kept(id).orElseThrow(() -> notKept(id));
             image = store.image(id).orElseThrow(() -> notKept(id));

@@ -87,9 +87,11 @@ public class InspectionPipeline {
             residual.prepare(0, 0);
         }
 
+        // A one-channel model needs only the luma of a colour JPEG: decoding just that halves the decode.
+        boolean lumaOnly = activeModel.current().map(m -> m.scorer().geometry().channels() == 1).orElse(false);
         BufferedImage image;
         try {
-            image = decoder.decode(input.bytes());
+            image = decoder.decode(input.bytes(), lumaOnly);
         } catch (ImageRejectedException e) {
             Rejection rejection = new Rejection(id, input.name(), input.source(), input.receivedAt(), imageSha256,
                     e.reason(), e.getMessage());
@@ -102,7 +104,17 @@ public class InspectionPipeline {
         // the commit below may wait for the disk (fsync), and holding a slot through it would
         // serialise every other inference behind the journal.
         Inspection inspection;
+        ResidualPlane defectMap = null;
         LoadedModel model = activeModel.acquire();
+        try {
+            if (lumaOnly && model.scorer().geometry().channels() != 1) {
+                // A three-channel model was swapped in after the decode: it needs the colours.
+                image = decodeAgain(input.bytes());
+            }
+        } catch (RuntimeException e) {
+            model.release();
+            throw e;
+        }
         try (ScoringSlot slot = model.scorer().acquire()) {
             slot.preprocess(image);
             long preprocessed = System.nanoTime();
@@ -116,6 +128,14 @@ public class InspectionPipeline {
             }
             double threshold = model.threshold().value();
             Verdict verdict = score > threshold ? Verdict.DEFECT : Verdict.GOOD;
+            if (verdict == Verdict.DEFECT) {
+                // Kept with the image for its heatmap: computing it later would mean a second inference.
+                ModelGeometry geometry = slot.geometry();
+                float[] values = new float[geometry.width() * geometry.height()];
+                slot.copyResidualMap(values);
+                defectMap = new ResidualPlane(geometry.width(), geometry.height(), values,
+                        model.scorer().scoreFunction().metadataName());
+            }
             Timings timings = new Timings(millis(start, decoded), millis(decoded, preprocessed),
                     millis(preprocessed, inferred), millis(inferred, scored), millis(start, scored));
             inspection = new Inspection(id, input.name(), input.source(), input.receivedAt(), imageSha256,
@@ -128,7 +148,15 @@ public class InspectionPipeline {
         } finally {
             model.release();
         }
-        return commitAndNotify(inspection, input);
+        return commitAndNotify(inspection, input, defectMap);
+    }
+
+    private BufferedImage decodeAgain(byte[] bytes) {
+        try {
+            return decoder.decode(bytes, false);
+        } catch (ImageRejectedException e) {
+            throw new InspectionFailedException("the image decoded once but not twice: " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -143,11 +171,11 @@ public class InspectionPipeline {
 
     /** Commit first (durable journal), then tell everyone. A listener's failure never undoes a commit. */
     private Outcome commitAndNotify(Outcome outcome) {
-        return commitAndNotify(outcome, null);
+        return commitAndNotify(outcome, null, null);
     }
 
     /** As above; for an inspection, observers of {@link InspectedImage} get the input first (before the Outcome). */
-    private Outcome commitAndNotify(Outcome outcome, ImageInput input) {
+    private Outcome commitAndNotify(Outcome outcome, ImageInput input, ResidualPlane residualMap) {
         try {
             journal.append(outcome);
         } catch (IOException | RuntimeException e) {
@@ -155,7 +183,7 @@ public class InspectionPipeline {
         }
         if (input != null && outcome instanceof Inspection inspection) {
             try {
-                inspectedImages.fire(new InspectedImage(input, inspection));
+                inspectedImages.fire(new InspectedImage(input, inspection, residualMap));
             } catch (RuntimeException e) {
                 LOG.errorf(e, "an image observer failed on inspection %s (it is committed)", outcome.id());
             }

@@ -4,6 +4,7 @@ import io.lineside.inspection.RejectReason;
 
 import javax.imageio.IIOException;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.stream.ImageInputStream;
@@ -46,6 +47,17 @@ public final class ImageDecoder {
     }
 
     public BufferedImage decode(byte[] bytes) throws ImageRejectedException {
+        return decode(bytes, false);
+    }
+
+    /**
+     * @param lumaOnly for a one-channel model: a colour (YCbCr) JPEG is decoded straight to its luma
+     *                 plane Y, which is by definition {@code 0.299 R + 0.587 G + 0.114 B} (the contract's
+     *                 gray conversion, up to rounding; exactly for parts photographed in gray). libjpeg
+     *                 then skips the chroma planes and the colour conversion: half the decode time and a
+     *                 third of the pixel memory. Other images decode as usual.
+     */
+    public BufferedImage decode(byte[] bytes, boolean lumaOnly) throws ImageRejectedException {
         if (bytes.length == 0) {
             throw new ImageRejectedException(RejectReason.EMPTY, "the image is empty (0 bytes)");
         }
@@ -75,7 +87,7 @@ public final class ImageDecoder {
             }
             List<String> warnings = new ArrayList<>(1);
             reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
-            BufferedImage image = reader.read(0);
+            BufferedImage image = reader.read(0, readParam(reader, format, lumaOnly));
             if (!warnings.isEmpty()) {
                 // The JDK's JPEG reader fills a truncated image with grey and only warns: never score that.
                 throw new ImageRejectedException(RejectReason.CORRUPT,
@@ -104,6 +116,21 @@ public final class ImageDecoder {
                 // in-memory stream
             }
         }
+    }
+
+    private static ImageReadParam readParam(ImageReader reader, String format, boolean lumaOnly) throws IOException {
+        ImageReadParam param = reader.getDefaultReadParam();
+        if (lumaOnly && format.equals("jpeg")) {
+            // The JDK's JPEG reader offers a 1-band gray destination exactly when the file is YCbCr (or gray).
+            for (Iterator<ImageTypeSpecifier> types = reader.getImageTypes(0); types.hasNext(); ) {
+                ImageTypeSpecifier type = types.next();
+                if (type.getNumBands() == 1 && type.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY) {
+                    param.setDestinationType(type);
+                    break;
+                }
+            }
+        }
+        return param;
     }
 
     private void checkPixels(ImageReader reader, String format) throws IOException, ImageRejectedException {

@@ -4,12 +4,11 @@ import java.nio.FloatBuffer;
 
 /**
  * The contract's score functions over input {@code x} and reconstruction {@code y}
- * (training/CONTRACT.md), accumulated in float64.
+ * (training/CONTRACT.md).
  * <p>
  * Speed (bench/README.md): the buffers are read one plane at a time by bulk copies into the caller's
- * float scratch arrays, and the blur runs tap by tap over whole rows ({@code out[w] += k[t] * in[w + t]}),
- * which the JIT vectorises; only the border columns, where the kernel leaves the row, clamp indices.
- * Every output is still summed over t = -R..R in that order, so results equal the plain formula's.
+ * float scratch arrays, and the blur runs tap by tap over whole rows ({@code out[w] += k[t] * (in[w - t]
+ * + in[w + t])}), which the JIT vectorises; std and mse accumulate in float64, the blur in float32.
  */
 final class Scores {
     private Scores() {
@@ -75,11 +74,13 @@ final class Scores {
 
     /**
      * The residual map g: channel mean of |y - x|, blurred along rows then columns with edge
-     * replication. Writes g into {@code g}; {@code mean} and {@code rowsBlurred} are scratch (H*W each),
-     * {@code xs} and {@code ys} too (H*W floats each).
+     * replication, in float32 (the map's values are at most 1, so a 2R+1-term float sum is within
+     * about 1e-7 of the float64 formula; the golden vectors allow 1e-4). Writes g into {@code g};
+     * {@code mean} (H*W), {@code padded} (W + 2R) and {@code rows} (H*W) are scratch, {@code xs} and
+     * {@code ys} too (H*W each). The kernel is symmetric, so taps t and -t share one multiply.
      */
-    static void residualMap(FloatBuffer x, FloatBuffer y, ModelGeometry geometry, double[] kernel,
-                            float[] xs, float[] ys, double[] mean, double[] rowsBlurred, double[] g) {
+    static void residualMap(FloatBuffer x, FloatBuffer y, ModelGeometry geometry, float[] kernel,
+                            float[] xs, float[] ys, float[] mean, float[] padded, float[] rows, float[] g) {
         int channels = geometry.channels();
         int height = geometry.height();
         int width = geometry.width();
@@ -89,26 +90,78 @@ final class Scores {
             y.get(c * plane, ys, 0, plane);
             if (c == 0) {
                 for (int p = 0; p < plane; p++) {
-                    mean[p] = Math.abs((double) ys[p] - xs[p]);
+                    mean[p] = Math.abs(ys[p] - xs[p]);
                 }
             } else {
                 for (int p = 0; p < plane; p++) {
-                    mean[p] += Math.abs((double) ys[p] - xs[p]);
+                    mean[p] += Math.abs(ys[p] - xs[p]);
                 }
             }
         }
         if (channels > 1) {
+            float third = 1f / channels;
             for (int p = 0; p < plane; p++) {
-                mean[p] /= channels;
+                mean[p] *= third;
             }
         }
-        blur(mean, geometry, kernel, rowsBlurred, g);
+        int radius = kernel.length / 2;
+        float centre = kernel[radius];
+        // Along rows: each row copied once into a padded row whose margins repeat the edge values.
+        for (int h = 0; h < height; h++) {
+            int row = h * width;
+            System.arraycopy(mean, row, padded, radius, width);
+            java.util.Arrays.fill(padded, 0, radius, mean[row]);
+            java.util.Arrays.fill(padded, radius + width, width + 2 * radius, mean[row + width - 1]);
+            for (int w = 0; w < width; w++) {
+                rows[row + w] = centre * padded[radius + w];
+            }
+            for (int t = 1; t <= radius; t++) {
+                float k = kernel[radius + t];
+                int left = radius - t;
+                int right = radius + t;
+                for (int w = 0; w < width; w++) {
+                    rows[row + w] += k * (padded[left + w] + padded[right + w]);
+                }
+            }
+        }
+        // Along columns: whole rows at a time; only the source row index is clamped.
+        for (int h = 0; h < height; h++) {
+            int out = h * width;
+            for (int w = 0; w < width; w++) {
+                g[out + w] = centre * rows[out + w];
+            }
+            for (int t = 1; t <= radius; t++) {
+                float k = kernel[radius + t];
+                int up = Math.max(0, h - t) * width;
+                int down = Math.min(height - 1, h + t) * width;
+                for (int w = 0; w < width; w++) {
+                    g[out + w] += k * (rows[up + w] + rows[down + w]);
+                }
+            }
+        }
+    }
+
+    /** The kernel as float32, for {@link #residualMap}. */
+    static float[] toFloats(double[] kernel) {
+        float[] f = new float[kernel.length];
+        for (int i = 0; i < kernel.length; i++) {
+            f[i] = (float) kernel[i];
+        }
+        return f;
+    }
+
+    static double max(float[] values, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, values[i]);
+        }
+        return max;
     }
 
     /**
      * Gaussian blur of one H*W plane along rows then along columns, edge replication (the index is
-     * clamped): {@code src} -> {@code dst}, {@code rows} is scratch (H*W). {@code src} and {@code dst}
-     * must differ.
+     * clamped), in float64: {@code src} -> {@code dst}, {@code rows} is scratch (H*W). For the ssim
+     * map, whose variances are differences of nearly equal sums and need float64.
      */
     static void blur(double[] src, ModelGeometry geometry, double[] kernel, double[] rows, double[] dst) {
         int height = geometry.height();
@@ -146,6 +199,15 @@ final class Scores {
                 }
             }
         }
+    }
+
+    private static double clampedRowSum(double[] m, int row, int width, int w, double[] kernel, int radius) {
+        double sum = 0.0;
+        for (int t = -radius; t <= radius; t++) {
+            int at = Math.min(width - 1, Math.max(0, w + t));
+            sum += kernel[t + radius] * m[row + at];
+        }
+        return sum;
     }
 
     /** SSIM constants for data in [0, 1]: (0.01 L)^2 and (0.03 L)^2 with L = 1. */
@@ -234,22 +296,5 @@ final class Scores {
         java.util.Arrays.sort(sorted, 0, n);
         int k = Math.max(1, (int) Math.ceil(q * n));
         return sorted[Math.min(n, k) - 1];
-    }
-
-    private static double clampedRowSum(double[] m, int row, int width, int w, double[] kernel, int radius) {
-        double sum = 0.0;
-        for (int t = -radius; t <= radius; t++) {
-            int at = Math.min(width - 1, Math.max(0, w + t));
-            sum += kernel[t + radius] * m[row + at];
-        }
-        return sum;
-    }
-
-    static double max(double[] values, int n) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            max = Math.max(max, values[i]);
-        }
-        return max;
     }
 }

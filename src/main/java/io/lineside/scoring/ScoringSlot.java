@@ -29,16 +29,18 @@ public final class ScoringSlot implements AutoCloseable {
     private final Map<String, OnnxTensor> inputs;
     private final Map<String, OnnxTensor> pinnedOutputs;
     private final Preprocessor preprocessor;
-    private final double[] kernel;
+    private final float[] kernel;
     /** One plane of input and of reconstruction, copied out of the direct buffers for scoring. */
     private final float[] inputPlane;
     private final float[] outputPlane;
-    private final double[] residualMean;
-    private final double[] residualRows;
-    private final double[] residualMap;
+    private final float[] residualMean;
+    private final float[] residualPadded;
+    private final float[] residualRows;
+    private final float[] residualMap;
     /** Whether {@link #residualMap} belongs to the current inference. */
     private boolean residualMapReady;
-    /** The ssim score's map d and its scratch; allocated on first use (most models never need them). */
+    /** The ssim score's window (float64), map d and scratch; the last two allocated on first use. */
+    private final double[] ssimKernel;
     private Scores.SsimScratch ssimScratch;
     private double[] ssimMap;
     private boolean ssimMapReady;
@@ -65,13 +67,15 @@ public final class ScoringSlot implements AutoCloseable {
         this.inputs = Map.of(inputName, inputTensor);
         this.pinnedOutputs = Map.of(outputName, outputTensor);
         this.preprocessor = new Preprocessor(geometry);
-        this.kernel = Scores.gaussianKernel(sigma);
+        this.kernel = Scores.toFloats(Scores.gaussianKernel(sigma));
+        this.ssimKernel = Scores.gaussianKernel(sigma);
         int plane = geometry.planeSize();
         this.inputPlane = new float[plane];
         this.outputPlane = new float[plane];
-        this.residualMean = new double[plane];
-        this.residualRows = new double[plane];
-        this.residualMap = new double[plane];
+        this.residualMean = new float[plane];
+        this.residualPadded = new float[geometry.width() + kernel.length - 1];
+        this.residualRows = new float[plane];
+        this.residualMap = new float[plane];
     }
 
     private static FloatBuffer directFloats(int elements) {
@@ -146,16 +150,14 @@ public final class ScoringSlot implements AutoCloseable {
         if (target.length < plane) {
             throw new IllegalArgumentException("residual map needs " + plane + " floats, got " + target.length);
         }
-        double[] map;
         if (owner.scoreFunction() == ScoreFunction.SSIM) {
             computeSsimMap();
-            map = ssimMap;
+            for (int i = 0; i < plane; i++) {
+                target[i] = (float) ssimMap[i];
+            }
         } else {
             computeResidualMap();
-            map = residualMap;
-        }
-        for (int i = 0; i < plane; i++) {
-            target[i] = (float) map[i];
+            System.arraycopy(residualMap, 0, target, 0, plane);
         }
     }
 
@@ -172,7 +174,8 @@ public final class ScoringSlot implements AutoCloseable {
 
     private void computeResidualMap() {
         if (!residualMapReady) {
-            Scores.residualMap(input, output, geometry, kernel, inputPlane, outputPlane, residualMean, residualRows, residualMap);
+            Scores.residualMap(input, output, geometry, kernel, inputPlane, outputPlane, residualMean, residualPadded,
+                    residualRows, residualMap);
             residualMapReady = true;
         }
     }
@@ -183,7 +186,7 @@ public final class ScoringSlot implements AutoCloseable {
                 ssimScratch = new Scores.SsimScratch(geometry.planeSize());
                 ssimMap = new double[geometry.planeSize()];
             }
-            Scores.ssimMap(input, output, geometry, kernel, inputPlane, outputPlane, ssimScratch, ssimMap);
+            Scores.ssimMap(input, output, geometry, ssimKernel, inputPlane, outputPlane, ssimScratch, ssimMap);
             ssimMapReady = true;
         }
     }

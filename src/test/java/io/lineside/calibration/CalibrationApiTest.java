@@ -217,6 +217,21 @@ class CalibrationApiTest {
     }
 
     @Test
+    void folderCalibrationWorksFromABarePostWithoutContentType() throws Exception {
+        // What `curl -X POST -H 'X-API-Key: ...' '.../calibration?alpha=0.1&folder=line3/good'` sends: no body, no Content-Type.
+        var request = java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(io.restassured.RestAssured.baseURI + ":" + io.restassured.RestAssured.port
+                                + "/api/v1/model/calibration?alpha=0.1&folder=line3/good"))
+                .header("X-API-Key", KEY).POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build();
+        var response = java.net.http.HttpClient.newHttpClient().send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), response.body());
+        JsonPath report = json(response.body());
+        assertEquals(N, report.getInt("n"));
+        assertEquals("folder:line3/good", report.getString("source"));
+        assertEquals(false, report.getBoolean("applied"));
+    }
+
+    @Test
     void badRequestsAreRefusedWithTheReason() {
         withKey().queryParam("folder", "line3/good").post("/api/v1/model/calibration")
                 .then().statusCode(400).body("error", equalTo("invalid-alpha"));

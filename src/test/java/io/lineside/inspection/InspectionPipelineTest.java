@@ -38,6 +38,7 @@ class InspectionPipelineTest {
     /** Free scoring slots of the model in service, seen from inside each journal commit. */
     private final List<Integer> freeSlotsAtCommit = new ArrayList<>();
     private RuntimeException listenerFailure;
+    private final List<InspectedImage> images = new ArrayList<>();
     private InspectionPipeline pipeline;
 
     @SuppressWarnings("unchecked")
@@ -78,6 +79,13 @@ class InspectionPipelineTest {
             }
             throw new UnsupportedOperationException(m.getName());
         });
+        pipeline.inspectedImages = proxy(Event.class, (p, m, a) -> {
+            if (m.getName().equals("fire")) {
+                images.add((InspectedImage) a[0]);
+                return null;
+            }
+            throw new UnsupportedOperationException(m.getName());
+        });
         ActiveModel activeModel = new ActiveModel();
         var activated = ActiveModel.class.getDeclaredField("activated");
         activated.setAccessible(true);
@@ -87,9 +95,13 @@ class InspectionPipelineTest {
     }
 
     private void loadModel(String threshold) throws Exception {
+        loadModel(threshold, "std");
+    }
+
+    private void loadModel(String threshold, String score) throws Exception {
         LoadedModel model = new ModelLoader(OrtEnvironment.getEnvironment(), 1, 2).load(
-                OnnxModelBuilder.valid(1, 16, 16).with("lineside.threshold", threshold).build(), "t.onnx",
-                OptionalDouble.empty());
+                OnnxModelBuilder.valid(1, 16, 16).with("lineside.threshold", threshold).with("lineside.score", score)
+                        .build(), "t.onnx", OptionalDouble.empty());
         pipeline.activeModel.activate(model);
     }
 
@@ -178,5 +190,36 @@ class InspectionPipelineTest {
         pipeline.inspect(input(TestImages.encode(TestImages.gray(32, 32, 1), "png")));
         pipeline.inspect(input(TestImages.encode(TestImages.gray(48, 32, 1), "png")));
         assertEquals(List.of(2, 2), freeSlotsAtCommit, "both slots free at every commit");
+    }
+
+    @Test
+    void aDefectsResidualMapTravelsWithItsImageAGoodPartsDoesNot() throws Exception {
+        // The history keeps a defect's heatmap; handing it over saves a second inference per defect.
+        byte[] part = TestImages.encode(TestImages.gray(64, 64, 1), "png");
+        ResidualCapture capture = new ResidualCapture();
+        loadModel("0.000001", "max-blur");
+        Inspection defect = assertInstanceOf(Inspection.class, pipeline.inspect(input(part), capture));
+        assertEquals(Verdict.DEFECT, defect.verdict());
+        ResidualPlane map = images.get(0).residualMap();
+        assertEquals(16, map.width());
+        assertEquals(16, map.height());
+        assertEquals("max-blur", map.scoreFunction());
+        assertEquals(java.util.Arrays.toString(java.util.Arrays.copyOf(capture.values(), 256)),
+                java.util.Arrays.toString(map.values()), "the map the score came from");
+        assertEquals(defect.score(), java.util.Arrays.stream(toDoubles(map.values())).max().orElseThrow(), 1e-6,
+                "max-blur's score is the map's maximum");
+
+        loadModel("1000", "max-blur");
+        Inspection good = assertInstanceOf(Inspection.class, pipeline.inspect(input(part)));
+        assertEquals(Verdict.GOOD, good.verdict());
+        assertEquals(null, images.get(1).residualMap());
+    }
+
+    private static double[] toDoubles(float[] values) {
+        double[] d = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            d[i] = values[i];
+        }
+        return d;
     }
 }

@@ -38,6 +38,46 @@ class ImageDecoderTest {
     }
 
     @Test
+    void lumaOnlyDecodesAColourJpegToTheContractsGrayWithinAGreyLevel() throws Exception {
+        BufferedImage part = new BufferedImage(64, 48, BufferedImage.TYPE_3BYTE_BGR);
+        for (int y = 0; y < 48; y++) {
+            for (int x = 0; x < 64; x++) {
+                part.getRaster().setPixel(x, y, new int[] {60 + 2 * x, 80 + 3 * y, 150 - x - y});
+            }
+        }
+        byte[] jpeg = TestImages.encode(part, "jpeg");
+        BufferedImage colour = decoder.decode(jpeg);
+        BufferedImage luma = decoder.decode(jpeg, true);
+        assertEquals(3, colour.getColorModel().getNumColorComponents());
+        assertEquals(1, luma.getColorModel().getNumColorComponents());
+        assertEquals(64, luma.getWidth());
+        assertEquals(48, luma.getHeight());
+        double worst = 0;
+        double total = 0;
+        for (int y = 0; y < 48; y++) {
+            for (int x = 0; x < 64; x++) {
+                double gray = 0.299 * colour.getRaster().getSample(x, y, 0) + 0.587 * colour.getRaster().getSample(x, y, 1)
+                        + 0.114 * colour.getRaster().getSample(x, y, 2);
+                double difference = Math.abs(gray - luma.getRaster().getSample(x, y, 0));
+                worst = Math.max(worst, difference);
+                total += difference;
+            }
+        }
+        // Y is the luma the encoder computed; decoding R, G, B and mixing them again only adds rounding
+        // (and clipping of saturated colours, which this image's mid-range colours never reach).
+        assertTrue(worst <= 1.5, "worst difference " + worst);
+        assertTrue(total / (64 * 48) < 0.6, "mean difference " + total / (64 * 48));
+    }
+
+    @Test
+    void lumaOnlyLeavesOtherFormatsAsTheyAre() throws Exception {
+        assertEquals(3, decoder.decode(TestImages.encode(TestImages.rgb(40, 30, 1), "png"), true)
+                .getColorModel().getNumColorComponents());
+        assertEquals(1, decoder.decode(TestImages.encode(TestImages.gray(40, 30, 1), "jpeg"), true)
+                .getColorModel().getNumColorComponents());
+    }
+
+    @Test
     void refusesEmptyInput() {
         refused(decoder, new byte[0], RejectReason.EMPTY);
     }
