@@ -90,6 +90,17 @@ def test_conv_defaults_to_ssim_and_calibrate_switches_the_sigma_with_the_score(t
     assert r["score"] == "ssim" and r["by_score"]["ssim"]["auroc"] == pytest.approx(r["auroc"])
 
 
+def test_default_loss_is_ssim_for_conv_and_mse_for_the_dense_baseline(tiny_set, tmp_path, capsys):
+    for arch, loss, score in (("conv", "ssim", "ssim"), ("dense", "mse", "max-blur")):
+        model = tmp_path / f"{arch}.onnx"
+        code, _, err = run(capsys, "train", "--good", str(tiny_set / "good"), "--out", str(model), "--arch", arch,
+                           "--size", "32", "--epochs", "1", "--conv-width", "4", "--latent", "4",
+                           "--alpha", "0.25", "--calibration-fraction", "0.25", "--quiet", "--threads", "1")
+        assert code == 0, err
+        meta = export.read_metadata(model)
+        assert meta["lineside.train.loss"] == loss and meta["lineside.score"] == score, arch
+
+
 def test_missing_and_empty_folders(tmp_path, capsys):
     code, _, err = run(capsys, "train", "--good", str(tmp_path / "nope"), "--out", str(tmp_path / "m.onnx"))
     assert code == 2 and "does not exist" in one_line_error(err)

@@ -194,7 +194,7 @@ class InspectionApiTest {
                 .body("input.shape[0]", is(1))
                 .body("input.shape.size()", is(4))
                 .body("input.resize", equalTo("area"))
-                .body("score.function", matchesPattern("std|mse|max-blur"))
+                .body("score.function", matchesPattern("std|mse|max-blur|ssim"))
                 .body("threshold", greaterThan(0f))
                 .body("thresholdSource", equalTo("model"))
                 .body("calibration.alpha", greaterThan(0f))
