@@ -152,7 +152,7 @@ public class HistoryResource {
     @Produces({"image/png", MediaType.APPLICATION_JSON})
     @Operation(summary = "The residual heatmap over the image",
             description = "The residual map, upsampled to the image's size, overlaid in the inferno colour map with a"
-                    + " colour bar of its numeric range (and the threshold mark when the score is max-blur)."
+                    + " colour bar of its numeric range (and the threshold mark when the score is max-blur or ssim)."
                     + " Kept for recent inspections only.")
     @APIResponse(responseCode = "200", description = "PNG of the image's size")
     @APIResponse(responseCode = "404", description = "Unknown inspection, image no longer kept, or model no longer in service",

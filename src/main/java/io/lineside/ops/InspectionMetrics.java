@@ -42,11 +42,13 @@ public class InspectionMetrics {
     private static final String FOLDER_SOURCE = "folder";
 
     /**
-     * Scores are small (std ~1e-2, mse ~1e-4, max-blur ~1e-1 on [0,1] images): buckets at 1, 2.5 and 5
-     * per decade from 1e-5 to 1 resolve each of them and the threshold region, at 16 series.
+     * Scores are small (std ~1e-2, mse ~1e-4, max-blur ~1e-1 on [0,1] images) except ssim's (1 - SSIM:
+     * 0 to 2, thresholds near 1 on textured parts): buckets at 1, 2.5 and 5 per decade from 1e-5 to 1
+     * resolve each of them, and 1.25, 1.5, 2 the top of ssim's range, at 19 series.
      */
     static final double[] SCORE_BUCKETS = {
-            1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0};
+            1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
+            1.25, 1.5, 2.0};
 
     /** Phases run from ~0.1 ms (score) to ~100 ms (decode/infer of large images): 0.25 ms .. 5 s. */
     static final Duration[] LATENCY_BUCKETS = {
