@@ -109,4 +109,31 @@ class ScoresTest {
         }
         return g;
     }
+
+    @Test
+    void nearestRankQuantileIsTheKthSmallestOfTheSortedValues() {
+        Random random = new Random(3);
+        for (int n : new int[] {1, 2, 3, 7, 100, 1000, 16384}) {
+            for (int form = 0; form < 4; form++) {
+                double[] values = new double[n];
+                for (int i = 0; i < n; i++) {
+                    values[i] = switch (form) {
+                        case 0 -> random.nextDouble();
+                        case 1 -> random.nextInt(5) / 4.0; // many ties
+                        case 2 -> i; // sorted
+                        default -> n - i; // reversed
+                    };
+                }
+                double[] sorted = values.clone();
+                java.util.Arrays.sort(sorted);
+                for (double q : new double[] {0.0, 1e-9, 0.5, 0.9, 0.999, 1.0}) {
+                    int k = Math.min(n, Math.max(1, (int) Math.ceil(q * n)));
+                    double[] before = values.clone();
+                    assertEquals(sorted[k - 1], Scores.nearestRankQuantile(values, n, q, new double[n]), 0.0,
+                            "n " + n + ", form " + form + ", q " + q);
+                    assertEquals(java.util.Arrays.toString(before), java.util.Arrays.toString(values), "input untouched");
+                }
+            }
+        }
+    }
 }
