@@ -167,17 +167,22 @@ final class Scores {
         int height = geometry.height();
         int width = geometry.width();
         int radius = kernel.length / 2;
-        // Along rows: interior columns [lo, hi) see the whole kernel inside the row.
+        double centre = kernel[radius];
+        // Along rows: interior columns [lo, hi) see the whole kernel inside the row; the kernel is
+        // symmetric, so taps t and -t share one multiply.
         int lo = Math.min(radius, width);
         int hi = Math.max(lo, width - radius);
         for (int h = 0; h < height; h++) {
             int row = h * width;
-            java.util.Arrays.fill(rows, row + lo, row + hi, 0.0);
-            for (int t = -radius; t <= radius; t++) {
-                double k = kernel[t + radius];
-                int from = row + t;
+            for (int w = lo; w < hi; w++) {
+                rows[row + w] = centre * src[row + w];
+            }
+            for (int t = 1; t <= radius; t++) {
+                double k = kernel[radius + t];
+                int left = row - t;
+                int right = row + t;
                 for (int w = lo; w < hi; w++) {
-                    rows[row + w] += k * src[from + w];
+                    rows[row + w] += k * (src[left + w] + src[right + w]);
                 }
             }
             for (int w = 0; w < lo; w++) {
@@ -190,12 +195,15 @@ final class Scores {
         // Along columns: whole rows at a time; only the source row index is clamped.
         for (int h = 0; h < height; h++) {
             int out = h * width;
-            java.util.Arrays.fill(dst, out, out + width, 0.0);
-            for (int t = -radius; t <= radius; t++) {
-                double k = kernel[t + radius];
-                int from = Math.min(height - 1, Math.max(0, h + t)) * width;
+            for (int w = 0; w < width; w++) {
+                dst[out + w] = centre * rows[out + w];
+            }
+            for (int t = 1; t <= radius; t++) {
+                double k = kernel[radius + t];
+                int up = Math.max(0, h - t) * width;
+                int down = Math.min(height - 1, h + t) * width;
                 for (int w = 0; w < width; w++) {
-                    dst[out + w] += k * rows[from + w];
+                    dst[out + w] += k * (rows[up + w] + rows[down + w]);
                 }
             }
         }
