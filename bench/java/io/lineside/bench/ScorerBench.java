@@ -84,7 +84,7 @@ public final class ScorerBench {
         }
         this.decoded = new ArrayList<>();
         for (byte[] bytes : encoded) {
-            decoded.add(decoder.decode(bytes, scorer.geometry().channels() == 1));
+            decoded.add(decoder.decode(bytes, scorer.geometry()));
         }
 
         // The floor: a session of its own, same options as ModelLoader, a tensor prepared once;
@@ -267,7 +267,7 @@ public final class ScorerBench {
         long before = THREADS.getThreadAllocatedBytes(thread);
         for (int i = 0; i < n; i++) {
             long t0 = System.nanoTime();
-            BufferedImage image = decoder.decode(encoded.get(i % encoded.size()), scorer.geometry().channels() == 1);
+            BufferedImage image = decoder.decode(encoded.get(i % encoded.size()), scorer.geometry());
             ns[i] = System.nanoTime() - t0;
             pixels += image.getWidth();
         }

@@ -136,7 +136,7 @@ public class CalibrationService {
                 } else {
                     // Decoded exactly as inspections decode it, so the threshold fits the scores it will meet.
                     BufferedImage decoded = decoder.decode(Files.readAllBytes(image.file()),
-                            model.scorer().geometry().channels() == 1);
+                            model.scorer().geometry());
                     try (ScoringSlot slot = model.scorer().acquire()) {
                         slot.preprocess(decoded);
                         slot.infer();

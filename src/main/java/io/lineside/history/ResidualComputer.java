@@ -42,7 +42,7 @@ public class ResidualComputer {
             if (!model.bundle().sha256().equals(modelSha256)) {
                 return Optional.empty();
             }
-            BufferedImage decoded = new ImageDecoder(pipeline.limits()).decode(image, model.scorer().geometry().channels() == 1);
+            BufferedImage decoded = new ImageDecoder(pipeline.limits()).decode(image, model.scorer().geometry());
             try (ScoringSlot slot = model.scorer().acquire()) {
                 slot.preprocess(decoded);
                 slot.infer();

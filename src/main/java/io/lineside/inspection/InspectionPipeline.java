@@ -88,7 +88,7 @@ public class InspectionPipeline {
         }
 
         // A one-channel model needs only the luma of a colour JPEG: decoding just that halves the decode.
-        boolean lumaOnly = activeModel.current().map(m -> m.scorer().geometry().channels() == 1).orElse(false);
+        boolean lumaOnly = activeModel.current().map(m -> ImageDecoder.lumaOnlyFor(m.scorer().geometry())).orElse(false);
         BufferedImage image;
         try {
             image = decoder.decode(input.bytes(), lumaOnly);
@@ -107,7 +107,7 @@ public class InspectionPipeline {
         ResidualPlane defectMap = null;
         LoadedModel model = activeModel.acquire();
         try {
-            if (lumaOnly && model.scorer().geometry().channels() != 1) {
+            if (lumaOnly && !ImageDecoder.lumaOnlyFor(model.scorer().geometry())) {
                 // A three-channel model was swapped in after the decode: it needs the colours.
                 image = decodeAgain(input.bytes());
             }

@@ -50,6 +50,16 @@ public final class ImageDecoder {
         return decode(bytes, false);
     }
 
+    /** Decodes as a model of this geometry needs the image (see {@link #lumaOnlyFor}). */
+    public BufferedImage decode(byte[] bytes, ModelGeometry geometry) throws ImageRejectedException {
+        return decode(bytes, lumaOnlyFor(geometry));
+    }
+
+    /** Whether a model of this geometry takes a colour JPEG's luma plane alone: one-channel models do. */
+    public static boolean lumaOnlyFor(ModelGeometry geometry) {
+        return geometry.channels() == 1;
+    }
+
     /**
      * @param lumaOnly for a one-channel model: a colour (YCbCr) JPEG is decoded straight to its luma
      *                 plane Y, which is by definition {@code 0.299 R + 0.587 G + 0.114 B} (the contract's
