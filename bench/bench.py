@@ -812,7 +812,8 @@ def markdown_report(names) -> int:
                 cells.append(f(r))
             except (KeyError, TypeError, ValueError):
                 cells.append("-")
-        print(f"| {label} | " + " | ".join(cells) + " |")
+        if any(c != "-" for c in cells):  # a partial run (e.g. latency and throughput only) prints its rows only
+            print(f"| {label} | " + " | ".join(cells) + " |")
 
     row("model input", lambda r: r["latency"]["java"]["geometry"].replace("ModelGeometry", ""))
     row("appliance settings", lambda r: (r.get("app_props") or "defaults").replace("lineside.model.", ""))

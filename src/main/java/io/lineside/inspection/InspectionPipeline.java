@@ -115,7 +115,9 @@ public class InspectionPipeline {
             model.release();
             throw e;
         }
+        long waitingForSlot = System.nanoTime();
         try (ScoringSlot slot = model.scorer().acquire()) {
+            long acquired = System.nanoTime(); // a busy appliance queues here: that is not preprocessing
             slot.preprocess(image);
             long preprocessed = System.nanoTime();
             slot.infer();
@@ -136,8 +138,9 @@ public class InspectionPipeline {
                 defectMap = new ResidualPlane(geometry.width(), geometry.height(), values,
                         model.scorer().scoreFunction().metadataName());
             }
-            Timings timings = new Timings(millis(start, decoded), millis(decoded, preprocessed),
-                    millis(preprocessed, inferred), millis(inferred, scored), millis(start, scored));
+            Timings timings = new Timings(millis(start, decoded), millis(acquired, preprocessed),
+                    millis(preprocessed, inferred), millis(inferred, scored), millis(start, scored),
+                    millis(waitingForSlot, acquired));
             inspection = new Inspection(id, input.name(), input.source(), input.receivedAt(), imageSha256,
                     verdict, score, threshold, model.bundle().identity(), timings);
         } catch (OrtException e) {

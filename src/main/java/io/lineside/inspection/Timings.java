@@ -1,5 +1,16 @@
 package io.lineside.inspection;
 
-/** Per-phase wall time of one inspection, in milliseconds. */
-public record Timings(double decode, double preprocess, double infer, double score, double total) {
+/**
+ * Per-phase wall time of one inspection, in milliseconds.
+ *
+ * <p>{@code total} runs from the start of the decode to the end of the score. {@code queue} is the part of it
+ * spent waiting for a free scoring slot (every inference slot busy with other images): it belongs to no phase,
+ * so that {@code preprocess} says how long preprocessing takes, not how busy the appliance is.
+ */
+public record Timings(double decode, double preprocess, double infer, double score, double total, double queue) {
+
+    /** Without a wait for a scoring slot (records journaled before the queue was measured read as 0). */
+    public Timings(double decode, double preprocess, double infer, double score, double total) {
+        this(decode, preprocess, infer, score, total, 0);
+    }
 }

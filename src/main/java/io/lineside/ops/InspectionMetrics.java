@@ -75,6 +75,8 @@ public class InspectionMetrics {
      */
     private Histogram scores;
     private final Timer[] phaseTimers = new Timer[PHASES.length];
+    /** Not a phase: how long images queue for a free scoring slot, i.e. how saturated the appliance is. */
+    private Timer slotQueue;
     private Gauge modelInfo;
 
     void onStart(@Observes StartupEvent event) {
@@ -119,6 +121,11 @@ public class InspectionMetrics {
                     .serviceLevelObjectives(LATENCY_BUCKETS)
                     .register(registry);
         }
+        slotQueue = Timer.builder("lineside.scoring.queue")
+                .description("Time images waited for a free scoring slot (every inference slot busy); part of the "
+                        + "total phase, in no other")
+                .serviceLevelObjectives(LATENCY_BUCKETS)
+                .register(registry);
         Gauge.builder("lineside.threshold", activeModel,
                         m -> m.current().map(model -> model.threshold().value()).orElse(Double.NaN))
                 .description("Decision threshold in force: a score above it is a defect")
@@ -137,6 +144,7 @@ public class InspectionMetrics {
             record(2, t.infer());
             record(3, t.score());
             record(4, t.total());
+            slotQueue.record((long) (t.queue() * 1_000_000), TimeUnit.NANOSECONDS);
         } else if (outcome instanceof Rejection rejection) {
             rejections(rejection.source(), rejection.reason()).increment();
         }

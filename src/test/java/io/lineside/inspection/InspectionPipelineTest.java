@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.OptionalDouble;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -125,6 +126,30 @@ class InspectionPipelineTest {
         assertEquals(0.05, inspection.threshold());
         assertEquals(inspection.score() > 0.05 ? Verdict.DEFECT : Verdict.GOOD, inspection.verdict());
         assertTrue(inspection.timings().total() >= inspection.timings().infer());
+    }
+
+    @Test
+    void waitingForAScoringSlotIsReportedAsQueueNotAsPreprocessing() throws Exception {
+        loadModel("0.05");
+        byte[] png = TestImages.encode(TestImages.gray(64, 48, 1), "png");
+        pipeline.inspect(input(png)); // warm: class loading must not count below
+        var scorer = pipeline.activeModel.current().orElseThrow().scorer();
+        List<io.lineside.scoring.ScoringSlot> held = new ArrayList<>();
+        while (scorer.available() > 0) {
+            held.add(scorer.acquire()); // every slot busy, as on a saturated appliance
+        }
+        var pending = java.util.concurrent.CompletableFuture.supplyAsync(() -> pipeline.inspect(input(png)));
+        Thread.sleep(300);
+        assertFalse(pending.isDone(), "the inspection waits for a slot");
+        held.forEach(io.lineside.scoring.ScoringSlot::close);
+        Timings t = assertInstanceOf(Inspection.class, pending.get(10, java.util.concurrent.TimeUnit.SECONDS)).timings();
+        assertTrue(t.queue() >= 250, "queue " + t.queue());
+        assertTrue(t.preprocess() < 250, "preprocess must not include the queueing: " + t.preprocess());
+        assertTrue(t.total() >= t.queue() + t.decode() + t.preprocess() + t.infer() + t.score() - 1e-6,
+                "total covers the queueing and every phase: " + t);
+
+        Timings unqueued = ((Inspection) pipeline.inspect(input(png))).timings();
+        assertTrue(unqueued.queue() < 250, "a free slot is taken at once: " + unqueued.queue());
     }
 
     @Test

@@ -66,6 +66,16 @@ class JournalTest {
     }
 
     @Test
+    void aRecordJournaledBeforeTheQueueWasMeasuredStillReads() throws Exception {
+        JournalRecord written = JournalRecord.of(inspection(1), clock.instant(), Journal.GENESIS_SHA256);
+        String json = new String(Journal.toJson(written), StandardCharsets.UTF_8);
+        assertTrue(json.contains(",\"queue\":0.0}"), json);
+        JournalRecord old = Journal.parse(json.replace(",\"queue\":0.0}", "}").getBytes(StandardCharsets.UTF_8));
+        assertEquals(written.timingsMs(), old.timingsMs());
+        assertEquals(0.0, old.timingsMs().queue());
+    }
+
+    @Test
     void appendsChainedRecordsAndReadsThemBack() throws IOException {
         try (Journal j = open(64 << 20, 0)) {
             JournalRecord first = j.append(inspection(1));

@@ -63,6 +63,9 @@ public class OpsEndpointsTest {
             assertTrue(after.contains("lineside_inspection_seconds_bucket{phase=\"" + phase + "\",le=\"0.01\"}"),
                     "latency histogram buckets for " + phase);
         }
+        assertEquals(value(before, "lineside_scoring_queue_seconds_count") + 1,
+                value(after, "lineside_scoring_queue_seconds_count"), "the queueing for a scoring slot is measured");
+        assertTrue(after.contains("lineside_scoring_queue_seconds_bucket{le=\"0.01\"}"), "queue histogram buckets");
     }
 
     @Test
