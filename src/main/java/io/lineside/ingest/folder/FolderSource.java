@@ -66,8 +66,6 @@ public class FolderSource {
     static final String SOURCE = "folder";
     private static final long MAX_BACKOFF_MILLIS = 5_000;
     private static final long CENSUS_INTERVAL_NANOS = 2_000_000_000L;
-    private static final int WORKERS_PER_SLOT = 4;
-    private static final int MAX_WORKERS = 16;
 
     @Inject
     LinesideConfig config;
@@ -131,10 +129,7 @@ public class FolderSource {
         }
         int modelConcurrency = config.model().concurrency()
                 .orElse(config.model().threads().orElse(Runtime.getRuntime().availableProcessors()));
-        // Several files per inference slot: while one waits for the journal's fsync, its sidecar or its
-        // archive move, another is inferred (with one worker per slot a third of the cores sat idle).
-        // The pipeline's slot pool still bounds the inferences in flight.
-        int workerCount = Math.max(1, Math.min(WORKERS_PER_SLOT * modelConcurrency, MAX_WORKERS));
+        int workerCount = Math.max(1, Math.min(modelConcurrency, 8));
         batchSize = Math.max(32, workerCount * 8);
         AtomicInteger n = new AtomicInteger();
         workers = Executors.newFixedThreadPool(workerCount, r -> {
