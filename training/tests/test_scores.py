@@ -59,6 +59,20 @@ def test_batch_scores_equal_single_scores():
     np.testing.assert_allclose(maps[2], S.residual_map(x[2], y[2], 1.3))
 
 
+def test_batch_scores_are_the_same_in_chunks(monkeypatch):
+    rng = np.random.default_rng(3)
+    x = rng.random((11, 1, 24, 20)).astype(np.float32)
+    y = np.clip(x + rng.normal(0, 0.05, x.shape), 0, 1).astype(np.float32)
+    whole = {name: S.score_batch(name, x, y) for name in S.SCORES}
+    monkeypatch.setattr(S, "SCORE_CHUNK", 4)  # 4 + 4 + 3
+    for name in S.SCORES:
+        chunked = S.score_batch(name, x, y)
+        assert chunked.shape == (11,)
+        np.testing.assert_array_equal(chunked, whole[name], err_msg=name)
+    with pytest.raises(ValueError, match="11 inputs but 10 reconstructions"):
+        S.score_batch("mse", x, y[:10])
+
+
 def test_unknown_score_is_refused():
     with pytest.raises(ValueError, match="unknown score"):
         S.score("l1", np.zeros((1, 2, 2)), np.zeros((1, 2, 2)))
