@@ -221,18 +221,41 @@ final class HeadlessChromium implements AutoCloseable {
         } catch (Exception ignored) {
             // the browser goes anyway
         }
+        // Chromium's helpers (network service, renderers) outlive the main process for a moment and keep
+        // writing into the profile: stop them too before the profile goes.
+        List<ProcessHandle> helpers = process.descendants().toList();
         process.destroy();
+        helpers.forEach(ProcessHandle::destroy);
         try {
             if (!process.waitFor(5, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             }
+            for (ProcessHandle helper : helpers) {
+                try {
+                    helper.onExit().get(5, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    helper.destroyForcibly();
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        try (Stream<Path> files = Files.walk(profile)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // a temp dir left behind
+        deleteProfile();
+    }
+
+    /** Best effort, and never a test failure: a file that vanishes while the walk runs is simply gone. */
+    private void deleteProfile() {
+        for (int attempt = 0; attempt < 3 && Files.exists(profile); attempt++) {
+            try (Stream<Path> files = Files.walk(profile)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException | java.io.UncheckedIOException e) {
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
         }
     }
 
