@@ -8,13 +8,15 @@ import java.util.Set;
  */
 final class ExportedMetrics {
 
-    static final Set<String> HISTOGRAMS = Set.of("lineside_anomaly_score", "lineside_inspection_seconds");
+    static final Set<String> HISTOGRAMS = Set.of("lineside_anomaly_score", "lineside_inspection_seconds",
+            "lineside_scoring_queue_seconds");
 
     static final Set<String> FAMILIES = Set.of(
             "lineside_inspections_total",
             "lineside_rejected_total",
             "lineside_anomaly_score",
             "lineside_inspection_seconds",
+            "lineside_scoring_queue_seconds",
             "lineside_threshold",
             "lineside_model_info",
             "lineside_folder_backlog",
