@@ -742,13 +742,13 @@ def bench_folder(model: str, images_dir: Path, n: int, rounds: int = 3, clients:
         measured = [one_round(f"r{r}") for r in range(rounds)]
     finally:
         app.stop()
-    best = sorted(measured, key=lambda m: m["images_per_s"])[len(measured) // 2]  # the median round
+    median = sorted(measured, key=lambda m: m["images_per_s"])[len(measured) // 2]  # the median round
     return {"images": n, "rounds": measured, "warmup_images_per_s": warm_curve,
-            "seconds_until_all_archived": best["seconds"], "images_per_s": best["images_per_s"],
+            "seconds_until_all_archived": median["seconds"], "images_per_s": median["images_per_s"],
             "images_per_s_all_rounds": [round(m["images_per_s"], 1) for m in measured],
-            "images_per_s_flowing": best["images_per_s_flowing"],
-            "appliance_cpu_s_per_image": best["cpu_ms_per_image"] / 1000, "cores_busy": best["cores_busy"],
-            "phases_ms_from_histogram": best["phases"]}
+            "images_per_s_flowing": median["images_per_s_flowing"],
+            "appliance_cpu_s_per_image": median["cpu_ms_per_image"] / 1000, "cores_busy": median["cores_busy"],
+            "phases_ms_from_histogram": median["phases"]}
 
 
 def print_summary(r: dict) -> None:

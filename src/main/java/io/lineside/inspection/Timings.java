@@ -5,12 +5,8 @@ package io.lineside.inspection;
  *
  * <p>{@code total} runs from the start of the decode to the end of the score. {@code queue} is the part of it
  * spent waiting for a free scoring slot (every inference slot busy with other images): it belongs to no phase,
- * so that {@code preprocess} says how long preprocessing takes, not how busy the appliance is.
+ * so that {@code preprocess} says how long preprocessing takes, not how busy the appliance is. Journal
+ * records written before it was measured have no {@code queue} and read as 0.
  */
 public record Timings(double decode, double preprocess, double infer, double score, double total, double queue) {
-
-    /** Without a wait for a scoring slot (records journaled before the queue was measured read as 0). */
-    public Timings(double decode, double preprocess, double infer, double score, double total) {
-        this(decode, preprocess, infer, score, total, 0);
-    }
 }

@@ -67,8 +67,8 @@ public final class ScoringSlot implements AutoCloseable {
         this.inputs = Map.of(inputName, inputTensor);
         this.pinnedOutputs = Map.of(outputName, outputTensor);
         this.preprocessor = new Preprocessor(geometry);
-        this.kernel = Scores.toFloats(Scores.gaussianKernel(sigma));
         this.ssimKernel = Scores.gaussianKernel(sigma);
+        this.kernel = Scores.toFloats(ssimKernel);
         int plane = geometry.planeSize();
         this.inputPlane = new float[plane];
         this.outputPlane = new float[plane];

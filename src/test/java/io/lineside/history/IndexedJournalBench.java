@@ -57,7 +57,7 @@ class IndexedJournalBench {
                             rejected ? null : 0.01 + (i % 1000) / 10000.0, rejected ? null : 0.08,
                             rejected ? null : (i % 50 == 0 ? "DEFECT" : "GOOD"), rejected ? Boolean.TRUE : null,
                             rejected ? "corrupt" : null, rejected ? "truncated JPEG" : null,
-                            rejected ? null : new Timings(1.2, 0.8, 3.1, 0.2, 5.3), "ef".repeat(32));
+                            rejected ? null : new Timings(1.2, 0.8, 3.1, 0.2, 5.3, 0), "ef".repeat(32));
                     out.write(mapper.writeValueAsBytes(r));
                     out.write('\n');
                 }

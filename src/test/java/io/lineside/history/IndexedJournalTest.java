@@ -38,7 +38,7 @@ class IndexedJournalTest {
             return new Rejection(id, "n" + i, source, Instant.now(), "00", RejectReason.CORRUPT, "truncated");
         }
         return new Inspection(id, "n" + i, source, Instant.now(), "00", i % 7 == 0 ? Verdict.DEFECT : Verdict.GOOD,
-                0.01 * (i % 100), 0.5, MODEL, new Timings(1, 1, 1, 1, 4));
+                0.01 * (i % 100), 0.5, MODEL, new Timings(1, 1, 1, 1, 4, 0));
     }
 
     private static List<String> ids(IndexedJournal.Page page) {

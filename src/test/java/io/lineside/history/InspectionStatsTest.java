@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class InspectionStatsTest {
     private static final Instant START = Instant.parse("2026-11-28T00:00:00Z");
     private static final ModelIdentity MODEL = new ModelIdentity("m", "1", "abc");
-    private static final Timings TIMINGS = new Timings(1, 1, 1, 1, 4);
+    private static final Timings TIMINGS = new Timings(1, 1, 1, 1, 4, 0);
 
     static Inspection inspection(String source, Verdict verdict, double score) {
         return new Inspection("id", "n", source, START, "sha", verdict, score, 0.5, MODEL, TIMINGS);

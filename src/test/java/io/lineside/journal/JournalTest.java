@@ -47,7 +47,7 @@ class JournalTest {
     static Inspection inspection(int i) {
         return new Inspection("id-" + i, "part-" + i + ".png", "folder", Instant.parse("2026-11-28T09:59:59Z"),
                 String.format("%064x", i), i % 3 == 0 ? Verdict.DEFECT : Verdict.GOOD, 0.01 * i, 0.05, MODEL,
-                new Timings(1, 2, 3, 0.5, 6.5));
+                new Timings(1, 2, 3, 0.5, 6.5, 0));
     }
 
     static Rejection rejection(int i) {

@@ -38,7 +38,7 @@ class ScoreDriftTest {
 
     static Inspection inspection(ModelIdentity model, Verdict verdict, double score) {
         return new Inspection("id", "part.png", "api", Instant.now(), "00", verdict, score, 0.05, model,
-                new Timings(1, 1, 1, 1, 4));
+                new Timings(1, 1, 1, 1, 4, 0));
     }
 
     @Test

@@ -78,7 +78,7 @@ class CameraPollerTest {
                     RejectReason.NOT_AN_IMAGE, "not a JPEG");
         }
         return new Inspection("i" + inspected.size(), input.name(), input.source(), input.receivedAt(), "00",
-                Verdict.GOOD, 0.01, 0.05, new ModelIdentity("test", "1", "00"), new Timings(0, 0, 0, 0, 0));
+                Verdict.GOOD, 0.01, 0.05, new ModelIdentity("test", "1", "00"), new Timings(0, 0, 0, 0, 0, 0));
     };
 
     @BeforeEach
