@@ -39,6 +39,18 @@ def _count(name):
     return parse
 
 
+def _share(name):
+    def parse(v):
+        try:
+            f = float(v)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number, got {v!r}")
+        if not 0 <= f <= 1:
+            raise argparse.ArgumentTypeError(f"{name} must be between 0 and 1, got {v}")
+        return f
+    return parse
+
+
 def _fraction(name):
     def parse(v):
         try:
@@ -76,10 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--calibration-fraction", type=_fraction("--calibration-fraction"), default=0.2)
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--augment", default=None,
-                   help="comma list of flip,rot90,shift,brightness or none "
+                   help="comma list of flip,rot90,shift,scale,brightness or none "
                         "(default: rot90,shift,brightness for conv, none for dense)")
     t.add_argument("--loss", choices=("mse", "ssim", "mse+ssim"), default=None,
                    help="training loss (default: ssim for conv, mse for dense)")
+    t.add_argument("--corrupt", type=_share("--corrupt"), default=0.0,
+                   help="share of training images given a simulated defect that the network must repair "
+                        "(input corrupted, target clean; default 0: plain reconstruction)")
     t.add_argument("--batch-size", type=_positive_int("--batch-size"), default=32)
     t.add_argument("--lr", type=float, default=None, help="learning rate (default 1e-3)")
     t.add_argument("--conv-width", type=_positive_int("--conv-width"), default=16, help="conv: channels of the first stage (default 16)")
@@ -197,7 +212,7 @@ def cmd_train(args) -> int:
     model = models.build(args.arch, args.channels, args.size, **kw)
     opt = models.optimizer_for(args.arch, model, args.lr)
     losses = T.fit(model, opt, x_train, args.epochs, args.batch_size, augmentations, args.seed, device,
-                   progress=not args.quiet, loss=args.loss)
+                   progress=not args.quiet, loss=args.loss, corruption=args.corrupt)
     onnx_bytes = export.to_onnx_bytes(model, args.channels, args.size)
     diff = export.parity(model, onnx_bytes, x_cal[: min(8, len(x_cal))])
     sess = export.session(onnx_bytes)
@@ -215,6 +230,7 @@ def cmd_train(args) -> int:
         "lineside.train.images": len(x_train), "lineside.train.epochs": args.epochs,
         "lineside.train.final_loss": float(losses[-1]), "lineside.train.seed": args.seed,
         "lineside.train.augment": ",".join(augmentations) or "none", "lineside.train.loss": args.loss,
+        "lineside.train.corrupt": args.corrupt,
         "lineside.train.trainer": f"lineside_train {__version__}",
     })
     export.save(export.with_metadata(onnx_bytes, meta), out)

@@ -11,7 +11,8 @@ from torch import nn
 
 from .errors import UserError
 
-AUGMENTATIONS = ("flip", "rot90", "shift", "brightness")
+AUGMENTATIONS = ("flip", "rot90", "shift", "scale", "brightness")
+MAX_ZOOM = 0.15  # "scale": parts drawn 1/1.15 to 1.15 times their size (camera distance, part size)
 LOSSES = ("mse", "ssim", "mse+ssim")
 SSIM_SIGMA = 1.5  # Gaussian window of the SSIM training loss (model pixels)
 
@@ -86,11 +87,67 @@ def augment(batch: torch.Tensor, names: tuple[str, ...], gen: torch.Generator, m
                 iy = torch.clamp(torch.arange(h, device=dev) - dy, 0, h - 1)
                 ix = torch.clamp(torch.arange(w, device=dev) - dx, 0, w - 1)
                 out[i] = out[i][:, iy][:, :, ix]
+    if "scale" in names:
+        # Zoom about the centre; edge replication outside, as for shifts. Parts photographed from
+        # another distance otherwise score as defects: the network redraws them at the size it knows
+        # (training/README.md "Real parts" has what it did on cast parts).
+        zoom = torch.exp((2 * torch.rand(n, generator=gen) - 1) * math.log1p(MAX_ZOOM))
+        theta = torch.zeros(n, 2, 3)
+        theta[:, 0, 0] = theta[:, 1, 1] = 1 / zoom
+        grid = nn.functional.affine_grid(theta.to(dev), list(out.shape), align_corners=False)
+        out = nn.functional.grid_sample(out, grid, mode="bilinear", padding_mode="border", align_corners=False)
     if "brightness" in names:
         gain = (1 + 0.2 * (torch.rand(n, 1, 1, 1, generator=gen) - 0.5)).to(dev)
         bias = (0.1 * (torch.rand(n, 1, 1, 1, generator=gen) - 0.5)).to(dev)
         out = torch.clamp(out * gain + bias, 0, 1)
     return out
+
+
+def _smooth_field(n: int, h: int, w: int, gen: torch.Generator) -> torch.Tensor:
+    """Random smooth fields [n, 1, h, w] (values about 0-1): uniform noise on a coarse grid (4-16 cells a side),
+    upsampled bicubically; a cheap stand-in for Perlin noise that draws blobs of any shape."""
+    out = torch.empty(n, 1, h, w)
+    for i in range(n):
+        cells = int(torch.randint(4, 17, (1,), generator=gen))
+        coarse = torch.rand(1, 1, cells, cells, generator=gen)
+        out[i] = nn.functional.interpolate(coarse, size=(h, w), mode="bicubic", align_corners=False)[0]
+    return out
+
+
+def corrupt(batch: torch.Tensor, p: float, gen: torch.Generator) -> torch.Tensor:
+    """Paint a simulated defect into each image with probability p (the target stays the clean image).
+
+    Trained to undo these, the autoencoder learns to *repair* what does not belong to a good part
+    instead of copying it, so real defects leave a larger residual (the reconstructive half of
+    DRAEM, Zavrtanik et al. 2021). The defect is a blob of random shape (a thresholded smooth
+    field covering about 0.3-3 % of the image) filled with one of: another image's content from
+    elsewhere (foreign texture), the image darkened (holes, missing material) or brightened
+    (burrs, bright spots), or blurred noise; blended at 60-100 % opacity."""
+    if p <= 0:
+        return batch
+    n, c, h, w = batch.shape
+    hit = torch.rand(n, generator=gen) < p
+    if not hit.any():
+        return batch
+    field = _smooth_field(n, h, w, gen)
+    area = 0.003 + 0.027 * torch.rand(n, generator=gen)
+    flat = field.reshape(n, -1)
+    level = torch.stack([torch.quantile(flat[i], 1 - float(area[i])) for i in range(n)])
+    dev = batch.device
+    mask = ((field >= level.view(n, 1, 1, 1)).float() * hit.view(n, 1, 1, 1).float()).to(dev)
+    kind = torch.randint(0, 4, (n,), generator=gen).view(n, 1, 1, 1).to(dev)
+    shifted = torch.roll(batch, shifts=1, dims=0)  # another image of the batch ...
+    dy, dx = (int(v) for v in torch.randint(-h // 4, h // 4 + 1, (2,), generator=gen))
+    shifted = torch.roll(shifted, shifts=(dy, dx), dims=(-2, -1))  # ... from another place
+    gain = (0.1 + 0.5 * torch.rand(n, 1, 1, 1, generator=gen)).to(dev)
+    bright = (0.25 + 0.5 * torch.rand(n, 1, 1, 1, generator=gen)).to(dev)
+    noise = _gauss_blur(torch.rand(n, c, h, w, generator=gen), 1.0).to(dev)
+    fill = torch.where(kind == 0, shifted,
+           torch.where(kind == 1, batch * gain,
+           torch.where(kind == 2, torch.clamp(batch + bright, 0, 1), noise)))
+    opacity = (0.6 + 0.4 * torch.rand(n, 1, 1, 1, generator=gen)).to(dev)
+    m = mask * opacity
+    return batch * (1 - m) + fill * m
 
 
 def pick_device(name: str | None = None) -> torch.device:
@@ -103,8 +160,12 @@ def pick_device(name: str | None = None) -> torch.device:
 
 def fit(model: nn.Module, optimizer: torch.optim.Optimizer, x: np.ndarray, epochs: int, batch_size: int = 32,
         augmentations: tuple[str, ...] = (), seed: int = 0, device: torch.device | None = None,
-        progress: bool = True, max_shift: int | None = None, loss: str = "mse") -> list[float]:
-    """Train to reconstruct x (good images, [N, C, H, W]); returns the mean loss per epoch."""
+        progress: bool = True, max_shift: int | None = None, loss: str = "mse",
+        corruption: float = 0.0) -> list[float]:
+    """Train to reconstruct x (good images, [N, C, H, W]); returns the mean loss per epoch.
+
+    With corruption > 0 that share of the training images carries a simulated defect (corrupt()),
+    and the loss compares the reconstruction with the clean image."""
     if epochs < 1:
         raise UserError(f"--epochs must be at least 1, got {epochs}")
     if len(x) == 0:
@@ -129,7 +190,7 @@ def fit(model: nn.Module, optimizer: torch.optim.Optimizer, x: np.ndarray, epoch
             batch = data[perm[b:b + batch_size]]
             batch = augment(batch, augmentations, gen, max_shift)
             optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(model(batch), batch)
+            loss = loss_fn(model(corrupt(batch, corruption, gen)), batch)
             loss.backward()
             optimizer.step()
             total += loss.item() * len(batch)

@@ -70,10 +70,12 @@ def test_conv_defaults_to_ssim_and_calibrate_switches_the_sigma_with_the_score(t
     model = tmp_path / "c.onnx"
     code, _, err = run(capsys, "train", "--good", str(tiny_set / "good"), "--out", str(model), "--size", "32",
                        "--epochs", "1", "--conv-width", "4", "--latent", "4", "--loss", "mse+ssim",
+                       "--augment", "flip,scale", "--corrupt", "0.5",
                        "--alpha", "0.25", "--calibration-fraction", "0.25", "--quiet", "--threads", "1")
     assert code == 0, err
     meta = export.read_metadata(model)
     assert meta["lineside.model.arch"] == "conv" and meta["lineside.train.loss"] == "mse+ssim"
+    assert meta["lineside.train.augment"] == "flip,scale" and float(meta["lineside.train.corrupt"]) == 0.5
     assert meta["lineside.score"] == "ssim" and float(meta["lineside.score.sigma"]) == 1.0
     assert float(meta["lineside.calibration.threshold.ssim"]) == float(meta["lineside.threshold"])
     recal = tmp_path / "c2.onnx"
@@ -130,6 +132,13 @@ def test_impossible_sizes(tiny_set, tmp_path, capsys):
     assert code == 2 and "--size must be at least 1" in one_line_error(err)
     code, _, err = run(capsys, "synth", "--out", str(tmp_path / "s"), "--good", "1", "--defect", "0", "--size", "8")
     assert code == 2 and "impossible size" in one_line_error(err)
+
+
+def test_corrupt_share_must_be_between_0_and_1(tiny_set, tmp_path, capsys):
+    for bad in ("1.5", "-0.1", "half"):
+        code, _, err = run(capsys, "train", "--good", str(tiny_set / "good"), "--out", str(tmp_path / "m.onnx"),
+                           "--corrupt", bad)
+        assert code == 2 and "--corrupt must be" in one_line_error(err), bad
 
 
 def test_too_few_good_images_for_alpha(tiny_set, tmp_path, capsys):

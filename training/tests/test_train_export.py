@@ -127,3 +127,63 @@ def test_conv_bottleneck_at_size_over_8_keeps_the_shape_and_exports():
     assert export.parity(model, b, x) <= 1e-4
     with pytest.raises(UserError):
         models.build("conv", 1, 32, bottleneck=4)
+
+
+def test_corruption_paints_small_defects_and_keeps_the_rest():
+    gen = torch.Generator().manual_seed(0)
+    x = torch.rand(16, 1, 64, 64) * 0.5 + 0.25
+    y = T.corrupt(x, 1.0, gen)
+    assert y.shape == x.shape and float(y.min()) >= 0 and float(y.max()) <= 1
+    changed = (y - x).abs().reshape(16, -1) > 1e-6
+    share = changed.float().mean(1)
+    # every image carries one blob of 0.3-3 % of its pixels (a little more where the field ties at the level)
+    assert bool((share > 0.002).all()) and bool((share < 0.05).all()), share
+    assert torch.equal(T.corrupt(x, 0.0, gen), x)
+
+
+def test_corruption_probability_is_per_image():
+    gen = torch.Generator().manual_seed(1)
+    x = torch.rand(200, 1, 32, 32)
+    y = T.corrupt(x, 0.3, gen)
+    hit = ((y - x).abs().reshape(200, -1) > 1e-6).any(1).float().mean()
+    assert 0.2 < float(hit) < 0.4, hit
+
+
+class _Copy(torch.nn.Module):
+    """Returns its input: the loss it gets is exactly the distance between the network's input and the target."""
+
+    def __init__(self):
+        super().__init__()
+        self.gain = torch.nn.Parameter(torch.ones(1))
+
+    def forward(self, x):
+        return x * self.gain
+
+
+@pytest.mark.parametrize("corruption", [0.0, 1.0])
+def test_corrupted_input_clean_target(corruption, good32):
+    """The network sees the corrupted image and is scored against the clean one: a network that copies
+    its input loses nothing without corruption and the defects' error with it."""
+    model = _Copy()
+    opt = torch.optim.SGD(model.parameters(), lr=0.0)
+    losses = T.fit(model, opt, good32, epochs=1, batch_size=8, seed=0, device=torch.device("cpu"),
+                   progress=False, loss="mse", corruption=corruption)
+    if corruption == 0:
+        assert losses[0] == 0
+    else:
+        assert losses[0] > 1e-4, losses
+
+
+def test_scale_augmentation_zooms_about_the_centre_within_its_range():
+    h = 64
+    yy, xx = torch.meshgrid(torch.arange(h) - (h - 1) / 2, torch.arange(h) - (h - 1) / 2, indexing="ij")
+    disc = ((yy ** 2 + xx ** 2) <= 12 ** 2).float().expand(40, 1, h, h).contiguous()
+    out = T.augment(disc, ("scale",), torch.Generator().manual_seed(0), 0)
+    area = (out > 0.5).float().sum((1, 2, 3)) / (disc > 0.5).float().sum((1, 2, 3))
+    lo, hi = 1 / (1 + T.MAX_ZOOM) ** 2, (1 + T.MAX_ZOOM) ** 2
+    assert bool((area > lo - 0.06).all()) and bool((area < hi + 0.06).all()), area
+    assert float(area.min()) < 0.9 and float(area.max()) > 1.1  # both ways
+    # about the centre: the disc's centre of mass stays put
+    w = out[:, 0]
+    cy = (w * yy).sum((1, 2)) / w.sum((1, 2))
+    assert float(cy.abs().max()) < 0.5
