@@ -39,25 +39,16 @@ def _count(name):
     return parse
 
 
-def _share(name):
+def _fraction(name, closed: bool = False):
+    """A number strictly between 0 and 1, or with closed=True one from 0 to 1 inclusive."""
     def parse(v):
         try:
             f = float(v)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{name} must be a number, got {v!r}")
-        if not 0 <= f <= 1:
+        if closed and not 0 <= f <= 1:
             raise argparse.ArgumentTypeError(f"{name} must be between 0 and 1, got {v}")
-        return f
-    return parse
-
-
-def _fraction(name):
-    def parse(v):
-        try:
-            f = float(v)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a number, got {v!r}")
-        if not 0 < f < 1:
+        if not closed and not 0 < f < 1:
             raise argparse.ArgumentTypeError(f"{name} must be between 0 and 1 (exclusive), got {v}")
         return f
     return parse
@@ -92,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: rot90,shift,brightness for conv, none for dense)")
     t.add_argument("--loss", choices=("mse", "ssim", "mse+ssim"), default=None,
                    help="training loss (default: ssim for conv, mse for dense)")
-    t.add_argument("--corrupt", type=_share("--corrupt"), default=0.0,
+    t.add_argument("--corrupt", type=_fraction("--corrupt", closed=True), default=0.0,
                    help="share of training images given a simulated defect that the network must repair "
                         "(input corrupted, target clean; default 0: plain reconstruction)")
     t.add_argument("--batch-size", type=_positive_int("--batch-size"), default=32)
