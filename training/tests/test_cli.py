@@ -92,7 +92,7 @@ def test_conv_defaults_to_ssim_and_calibrate_switches_the_sigma_with_the_score(t
     assert r["score"] == "ssim" and r["by_score"]["ssim"]["auroc"] == pytest.approx(r["auroc"])
 
 
-def test_default_loss_is_ssim_for_conv_and_mse_for_the_dense_baseline(tiny_set, tmp_path, capsys):
+def test_conv_and_dense_baseline_defaults(tiny_set, tmp_path, capsys):
     for arch, loss, score in (("conv", "ssim", "ssim"), ("dense", "mse", "max-blur")):
         model = tmp_path / f"{arch}.onnx"
         code, _, err = run(capsys, "train", "--good", str(tiny_set / "good"), "--out", str(model), "--arch", arch,
@@ -101,6 +101,8 @@ def test_default_loss_is_ssim_for_conv_and_mse_for_the_dense_baseline(tiny_set, 
         assert code == 0, err
         meta = export.read_metadata(model)
         assert meta["lineside.train.loss"] == loss and meta["lineside.score"] == score, arch
+        augment, corrupt = ("rot90,shift,scale,brightness", 0.5) if arch == "conv" else ("none", 0.0)
+        assert meta["lineside.train.augment"] == augment and float(meta["lineside.train.corrupt"]) == corrupt, arch
 
 
 def test_missing_and_empty_folders(tmp_path, capsys):
