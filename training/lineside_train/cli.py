@@ -46,10 +46,8 @@ def _fraction(name, closed: bool = False):
             f = float(v)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{name} must be a number, got {v!r}")
-        if closed and not 0 <= f <= 1:
-            raise argparse.ArgumentTypeError(f"{name} must be between 0 and 1, got {v}")
-        if not closed and not 0 < f < 1:
-            raise argparse.ArgumentTypeError(f"{name} must be between 0 and 1 (exclusive), got {v}")
+        if not (0 <= f <= 1 if closed else 0 < f < 1):
+            raise argparse.ArgumentTypeError(f"{name} must be between 0 and 1{'' if closed else ' (exclusive)'}, got {v}")
         return f
     return parse
 

@@ -139,12 +139,12 @@ public class InspectionMetrics {
             inspections(inspection.source(), inspection.verdict()).increment();
             scores.observe(inspection.score());
             Timings t = inspection.timings();
-            record(0, t.decode());
-            record(1, t.preprocess());
-            record(2, t.infer());
-            record(3, t.score());
-            record(4, t.total());
-            slotQueue.record((long) (t.queue() * 1_000_000), TimeUnit.NANOSECONDS);
+            recordMillis(phaseTimers[0], t.decode());
+            recordMillis(phaseTimers[1], t.preprocess());
+            recordMillis(phaseTimers[2], t.infer());
+            recordMillis(phaseTimers[3], t.score());
+            recordMillis(phaseTimers[4], t.total());
+            recordMillis(slotQueue, t.queue());
         } else if (outcome instanceof Rejection rejection) {
             rejections(rejection.source(), rejection.reason()).increment();
         }
@@ -193,7 +193,7 @@ public class InspectionMetrics {
                 .register(registry);
     }
 
-    private void record(int phase, double millis) {
-        phaseTimers[phase].record((long) (millis * 1_000_000), TimeUnit.NANOSECONDS);
+    private static void recordMillis(Timer timer, double millis) {
+        timer.record((long) (millis * 1_000_000), TimeUnit.NANOSECONDS);
     }
 }
