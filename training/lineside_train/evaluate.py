@@ -163,7 +163,8 @@ def plot_residuals(xg, gg, sg, xd, gd, sd, thr, path, k=4, map_label="residual |
             i = idx[row]
             base = _show(xs[i])
             ax.imshow(base if base.ndim == 3 else base, cmap="gray", vmin=0, vmax=1)
-            im = ax.imshow(gs[i], cmap="inferno", alpha=0.6, vmin=0, vmax=vmax)
+            h, w = base.shape[:2]  # a format-2 map may be smaller than the input: stretch it over the image
+            im = ax.imshow(gs[i], cmap="inferno", alpha=0.6, vmin=0, vmax=vmax, extent=(-0.5, w - 0.5, h - 0.5, -0.5))
             verdict = "" if thr is None else (" DEFECT" if ss[i] > thr else " GOOD")
             ax.set_title(f"{label}: score {ss[i]:.4g}{verdict}", fontsize=9,
                          color="tab:green" if label == "good" else "tab:red")
