@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -65,15 +67,28 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train on good images, calibrate, export ONNX")
     t.add_argument("--good", required=True, help="folder of good-part images")
     t.add_argument("--out", required=True, help="model file to write (.onnx)")
-    t.add_argument("--arch", choices=("conv", "dense"), default="conv")
-    t.add_argument("--size", type=_positive_int("--size"), default=128, help="model input width = height (default 128)")
-    t.add_argument("--channels", type=int, choices=(1, 3), default=1)
-    t.add_argument("--epochs", type=_positive_int("--epochs"), default=40)
+    t.add_argument("--arch", choices=("disc", "conv", "dense"), default=None,
+                   help="method: disc (discriminative network on synthetic anomalies), conv or dense (autoencoders, "
+                        "the earlier baselines); default: chosen automatically (see --budget)")
+    t.add_argument("--size", type=_positive_int("--size"), default=None,
+                   help="model input width = height; default: conv/dense 128, disc chosen from the images "
+                        "(their median size, at most 512 x 512 pixels)")
+    t.add_argument("--channels", type=int, choices=(1, 3), default=None,
+                   help="default: 1 for conv/dense; disc: 3 when the images are in colour, else 1")
+    t.add_argument("--epochs", type=_positive_int("--epochs"), default=None,
+                   help="default: 40 for conv/dense; disc trains for the time the budget gives it")
+    t.add_argument("--budget", default="20m",
+                   help="wall-clock bound of the whole train (every candidate, calibration, export), "
+                        "e.g. 90s, 20m, 1h (default 20m)")
+    t.add_argument("--defect", default=None,
+                   help="optional folder of a few real defect images: used to choose among candidates, never to train")
     t.add_argument("--score", choices=("std", "mse", "max-blur", "ssim"), default=None,
                    help="score function (default: ssim for conv, max-blur for dense)")
     t.add_argument("--sigma", type=float, default=None,
                    help="Gaussian sigma of the score, model pixels: ssim's window (default 1.0), max-blur's blur (default 2.0)")
-    t.add_argument("--alpha", type=_fraction("--alpha"), default=0.01, help="target false-reject rate (default 0.01)")
+    t.add_argument("--alpha", type=_fraction("--alpha"), default=None,
+                   help="target false-reject rate (default 0.01; when too few good images are held out for it, "
+                        "the smallest they support, 1/(n+1), is used and reported; a given --alpha is kept or refused)")
     t.add_argument("--calibration-fraction", type=_fraction("--calibration-fraction"), default=0.2)
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--augment", default=None,
@@ -87,8 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--batch-size", type=_positive_int("--batch-size"), default=32)
     t.add_argument("--lr", type=float, default=None, help="learning rate (default 1e-3)")
     t.add_argument("--conv-width", type=_positive_int("--conv-width"), default=16, help="conv: channels of the first stage (default 16)")
-    t.add_argument("--latent", type=_positive_int("--latent"), default=16, help="conv: bottleneck channels (default 16)")
-    t.add_argument("--bottleneck", type=int, choices=(8, 16), default=16,
+    t.add_argument("--latent", type=_positive_int("--latent"), default=None, help="conv: bottleneck channels (default 16)")
+    t.add_argument("--bottleneck", type=int, choices=(8, 16), default=None,
                    help="conv: the bottleneck's resolution is size/8 or size/16 (default 16)")
     t.add_argument("--group-similar", action="store_true",
                    help="hold out calibration images by similarity groups (near-copies stay on one side)")
@@ -138,7 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    started = time.perf_counter()  # the budget of `train` counts from here
     args = build_parser().parse_args(argv)
+    args.started = started
     try:
         return {"train": cmd_train, "calibrate": cmd_calibrate, "evaluate": cmd_evaluate,
                 "synth": cmd_synth, "upgrade": cmd_upgrade}[args.command](args)
@@ -155,15 +172,113 @@ def _log(args, msg):
     print(msg, file=sys.stderr, flush=True)
 
 
+AUTOENCODER_ONLY = ("score", "sigma", "loss", "corrupt", "augment", "latent", "bottleneck")
+
+
 def cmd_train(args) -> int:
+    """Train, choose, calibrate and export, within --budget. Flags given pin their choice; the rest is chosen."""
+    from . import auto
+
+    budget = auto.Budget(auto.parse_budget(args.budget), getattr(args, "started", None))
+    out = Path(args.out)
+    if out.exists() and out.is_dir():
+        raise UserError(f"--out {out} is a directory; give a file name such as model.onnx")
+    pinned_by = [f"--{f}" for f in AUTOENCODER_ONLY if getattr(args, f) is not None] + \
+        (["--format 1"] if args.format == 1 else [])
+    if args.arch is None and pinned_by:
+        args.arch = "conv"  # those flags only mean something for an autoencoder
+        why = f"conv: {', '.join(pinned_by)} given (autoencoder flags)"
+    elif args.arch is None:
+        why = None
+    else:
+        why = f"{args.arch}: --arch given"
+    if args.arch == "disc" and pinned_by:
+        raise UserError(f"{', '.join(pinned_by)} only apply to the autoencoders (--arch conv or dense), not to disc")
+    if args.arch in ("conv", "dense"):
+        return _train_autoencoder(args, budget, why)
+    return _train_disc(args, budget)
+
+
+def _calibrate_scores(args, scores) -> dict:
+    """Threshold from held-out good scores; with no --alpha, falls back to the smallest alpha n supports."""
+    from . import auto
+    from . import calibrate as cal
+    n = len(scores)
+    asked = args.alpha if args.alpha is not None else 0.01
+    if args.alpha is not None or n >= cal.min_good_images(asked):
+        # the alpha asked; given explicitly it is kept, or refused (calibrate.threshold says how many are needed)
+        alpha, k = asked, cal.order_index(n, asked)
+        thr = cal.threshold(scores, alpha)
+    else:  # the smallest alpha n images support, 1/(n+1): k = n, the largest held-out score
+        alpha, k = 1.0 / (n + 1), n
+        thr = _kth(scores, k)
+    return {"n": n, "alpha": float(alpha), "alpha_requested": float(asked), "alpha_fallback": alpha != asked,
+            "k": k, "threshold": float(thr), "median": float(np.median(scores)),
+            "expected_fpr": auto.expected_fpr(n, k)}
+
+
+def _kth(scores, k: int) -> float:
+    return float(np.sort(np.asarray(scores, dtype=np.float64))[k - 1])
+
+
+def _say_calibration(args, c):
+    e = c["expected_fpr"]
+    if c["alpha_fallback"]:
+        _log(args, f"calibration: only {c['n']} held-out good images, too few for alpha {c['alpha_requested']:g} "
+                   f"(needs {math.ceil(1 / c['alpha_requested']) - 1}); using the smallest alpha they support, "
+                   f"1/(n+1) = {c['alpha']:.4g} (recalibrate with more good images later to tighten it)")
+    _log(args, f"calibration: threshold {c['threshold']:.6g} = score {c['k']} of {c['n']} held-out good images; "
+               f"expected false-reject rate {e['mean']:.2%} (90 % interval {e['p05']:.2%}-{e['p95']:.2%}; "
+               f"{e['formula']})")
+
+
+def _write_report(out: Path, report: dict) -> Path:
+    path = out.with_name(out.stem + ".train-report.json")
+    path.write_text(json.dumps(report, indent=2, default=float) + "\n")
+    return path
+
+
+def _held_out(args, x, n_files, rng):
+    from . import split
+    n_cal = int(round(n_files * args.calibration_fraction))
+    if args.group_similar:
+        cal_idx = split.holdout_groups(x, args.calibration_fraction, rng)
+    else:
+        cal_idx = np.sort(rng.permutation(len(x))[:n_cal])
+    is_cal = np.zeros(len(x), dtype=bool)
+    is_cal[cal_idx] = True
+    return is_cal
+
+
+def _check_counts(args, n_files):
+    from . import calibrate as cal
+    n_cal = int(round(n_files * args.calibration_fraction))
+    if args.alpha is not None and n_cal < cal.min_good_images(args.alpha):
+        raise UserError(
+            f"n={n_cal} held-out good images ({args.calibration_fraction:g} of {n_files}) is too small for "
+            f"alpha={args.alpha}: at least {cal.min_good_images(args.alpha)} are needed; add good images or raise "
+            f"--alpha or --calibration-fraction")
+    if n_cal < 1:
+        raise UserError(f"no good image held out for calibration ({args.calibration_fraction:g} of {n_files}); "
+                        f"add good images or raise --calibration-fraction")
+    if n_files - n_cal < 1:
+        raise UserError("no good images left to train on after holding out the calibration set")
+
+
+def _train_autoencoder(args, budget, why) -> int:
     import torch
 
     from . import calibrate as cal
-    from . import export, models, preprocess, split
+    from . import export, models, preprocess
     from . import heads
     from . import scores as S
     from . import train as T
 
+    args.size = args.size or 128
+    args.epochs = args.epochs or 40
+    args.latent = args.latent or 16
+    args.bottleneck = args.bottleneck or 16
+    args.channels = args.channels or 1
     models.check_size(args.arch, args.size)
     if args.score is None:
         # ssim is robust to brightness and contrast; on real parts max-blur ranks darker defective parts
@@ -184,40 +299,30 @@ def cmd_train(args) -> int:
     # dense stays the original write-up's plain reconstruction.
     if args.corrupt is None:
         args.corrupt = 0.5 if args.arch == "conv" else 0.0
+    if args.defect:
+        raise UserError("--defect chooses among candidates; with --arch conv or dense there is nothing to choose")
     out = Path(args.out)
-    if out.exists() and out.is_dir():
-        raise UserError(f"--out {out} is a directory; give a file name such as model.onnx")
     files = preprocess.list_images(args.good, "good")
-    n_cal = int(round(len(files) * args.calibration_fraction))
-    need = cal.min_good_images(args.alpha)
-    if n_cal < need:
-        raise UserError(
-            f"n={n_cal} held-out good images ({args.calibration_fraction:g} of {len(files)}) is too small for "
-            f"alpha={args.alpha}: at least {need} are needed; add good images or raise --alpha or --calibration-fraction")
-    if len(files) - n_cal < 1:
-        raise UserError("no good images left to train on after holding out the calibration set")
+    _check_counts(args, len(files))
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     device = T.pick_device(args.device)
     x, files = preprocess.load_folder(args.good, args.size, args.size, args.channels, "good", not args.quiet)
-    rng = np.random.default_rng(args.seed)
-    if args.group_similar:
-        cal_idx = split.holdout_groups(x, args.calibration_fraction, rng)
-    else:
-        cal_idx = np.sort(rng.permutation(len(x))[:n_cal])
-    is_cal = np.zeros(len(x), dtype=bool)
-    is_cal[cal_idx] = True
+    is_cal = _held_out(args, x, len(files), np.random.default_rng(args.seed))
     x_train, x_cal = x[~is_cal], x[is_cal]
-    if len(x_cal) < need:
-        raise UserError(f"n={len(x_cal)} held-out good images is too small for alpha={args.alpha}: at least {need} are needed")
     _log(args, f"training {args.arch} {args.channels}x{args.size}x{args.size} on {len(x_train)} good images "
-               f"({len(x_cal)} held out for calibration), device {device}, augment {','.join(augmentations) or 'none'}")
+               f"({len(x_cal)} held out for calibration), device {device}, augment {','.join(augmentations) or 'none'}"
+               f" (chosen: {why}; budget {budget.seconds:.0f} s)")
     kw = {"width": args.conv_width, "latent": args.latent, "bottleneck": args.bottleneck} if args.arch == "conv" else {}
     model = models.build(args.arch, args.channels, args.size, **kw)
     opt = models.optimizer_for(args.arch, model, args.lr)
+    # The budget bounds the whole run: training stops after the epoch that reaches it, keeping ~10 % for the rest.
+    deadline = time.perf_counter() + max(1.0, budget.left() - max(5.0, 0.1 * budget.seconds))
     losses = T.fit(model, opt, x_train, args.epochs, args.batch_size, augmentations, args.seed, device,
-                   progress=not args.quiet, loss=args.loss, corruption=args.corrupt)
+                   progress=not args.quiet, loss=args.loss, corruption=args.corrupt, deadline=deadline)
+    if len(losses) < args.epochs:
+        _log(args, f"budget: stopped after {len(losses)} of {args.epochs} epochs (--budget {args.budget})")
     onnx_bytes = export.to_onnx_bytes(model, args.channels, args.size)
     diff = export.parity(model, onnx_bytes, x_cal[: min(8, len(x_cal))])
     if args.format == 2:
@@ -232,28 +337,182 @@ def cmd_train(args) -> int:
     else:
         y_cal = export.run(sess, x_cal, progress=not args.quiet, desc="calibrating")
         cal_scores = S.score_batch(args.score, x_cal, y_cal, args.sigma)
-    thr = cal.threshold(cal_scores, args.alpha)
-    meta = base_metadata(args.size, args.size, args.channels, args.score, args.sigma, thr, args.alpha,
-                         len(x_cal), float(np.median(cal_scores)), args.name or out.stem, args.model_version, args.arch,
+    c = _calibrate_scores(args, cal_scores)
+    thr = c["threshold"]
+    meta = base_metadata(args.size, args.size, args.channels, args.score, args.sigma, thr, c["alpha"],
+                         len(x_cal), c["median"], args.name or out.stem, args.model_version, args.arch,
                          fmt=args.format)
     if args.format == 2:
         meta["lineside.map.max"] = export.map_max(cal_maps)
     # For information (ignored by the appliance): the threshold each score function would get
     # from the same held-out images, so `evaluate` can compare them at the same alpha.
     for name in S.SCORES:
-        meta[f"lineside.calibration.threshold.{name}"] = cal.threshold(
-            S.score_batch(name, x_cal, y_cal, S.sigma_for(name, args.score, args.sigma)), args.alpha)
+        meta[f"lineside.calibration.threshold.{name}"] = _kth(
+            S.score_batch(name, x_cal, y_cal, S.sigma_for(name, args.score, args.sigma)), c["k"])
     meta.update({
-        "lineside.train.images": len(x_train), "lineside.train.epochs": args.epochs,
+        "lineside.train.images": len(x_train), "lineside.train.epochs": len(losses),
         "lineside.train.final_loss": float(losses[-1]), "lineside.train.seed": args.seed,
         "lineside.train.augment": ",".join(augmentations) or "none", "lineside.train.loss": args.loss,
         "lineside.train.corrupt": args.corrupt,
         "lineside.train.trainer": f"lineside_train {__version__}",
+        "lineside.calibration.alpha_requested": c["alpha_requested"],
+        "lineside.calibration.expected_fpr": c["expected_fpr"]["mean"],
     })
     export.save(export.with_metadata(onnx_bytes, meta), out)
+    _say_calibration(args, c)
+    report = {"chosen": {"method": args.arch, "input": {"width": args.size, "height": args.size,
+                                                         "channels": args.channels},
+                         "score": args.score, "why": why},
+              "candidates": [{"method": args.arch, "input": {"width": args.size, "height": args.size,
+                                                             "channels": args.channels},
+                              "epochs": len(losses), "final_loss": float(losses[-1]), "chosen": True}],
+              "calibration": c, "defect_dir_used": False, "budget_s": budget.seconds,
+              "train_images": len(x_train), "model": str(out), "elapsed_s": budget.elapsed()}
+    rp = _write_report(out, report)
     _log(args, f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB): loss {losses[0]:.5f} -> {losses[-1]:.5f}, "
-               f"{args.score} threshold {thr:.6g} (alpha {args.alpha}, n {len(x_cal)}, "
-               f"calibration median {np.median(cal_scores):.6g}), ONNX parity {diff:.2g}")
+               f"{args.score} threshold {thr:.6g} (alpha {c['alpha']:.4g}, n {len(x_cal)}, "
+               f"calibration median {c['median']:.6g}), ONNX parity {diff:.2g}; report {rp} "
+               f"({budget.elapsed():.0f} s)")
+    return 0
+
+
+def _image_channels(files) -> int:
+    """3 when the images carry colour (channels that differ), else 1 (gray stored as RGB stays gray)."""
+    from PIL import Image
+    for f in files[:16]:
+        with Image.open(f) as im:
+            if im.mode in ("L", "I", "I;16", "1", "LA"):
+                continue
+            im.draft("RGB", (128, 128))
+            a = np.asarray(im.convert("RGB").resize((64, 64)), dtype=np.int16)
+            if np.abs(a[..., 0] - a[..., 1]).mean() > 2 or np.abs(a[..., 1] - a[..., 2]).mean() > 2:
+                return 3
+    return 1
+
+
+def _image_sizes(files):
+    from PIL import Image
+    sizes = []
+    for f in files:
+        try:
+            with Image.open(f) as im:
+                sizes.append(im.size)
+        except Exception as e:  # noqa: BLE001 - any decoder failure is a bad image
+            raise UserError(f"cannot read image {f}: {e}") from e
+    return sizes
+
+
+def _train_disc(args, budget) -> int:
+    import torch
+    from tqdm import tqdm
+
+    from . import auto, detectors as D, export, preprocess, train as T
+
+    out = Path(args.out)
+    files = preprocess.list_images(args.good, "good")
+    _check_counts(args, len(files))
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    device = T.pick_device(args.device)
+    channels = args.channels or _image_channels(files)
+    full = (args.size, args.size) if args.size else auto.input_size(_image_sizes(files))
+    sizes = [full]
+    if args.size is None:
+        half = auto.input_size([full], max_pixels=full[0] * full[1] // 4)
+        if min(half) >= 64 and half != full:
+            sizes.append(half)  # fewer pixels, more training steps in the same time: the criterion decides
+    for w, h in sizes:
+        D.check_input(h, w)
+    W, H = full
+    x, files = preprocess.load_folder(args.good, W, H, channels, "good", not args.quiet)
+    is_cal = _held_out(args, x, len(files), np.random.default_rng(args.seed))
+    x_train, x_cal = x[~is_cal], x[is_cal]
+    # The criterion: held-out good images, clean and with a synthetic anomaly pasted in at full size
+    # (a seed apart from training's); or, with --defect, the real defects given.
+    if args.defect:
+        x_bad_full, _ = preprocess.load_folder(args.defect, W, H, channels, "defect", not args.quiet)
+        source = f"real defect images from --defect {args.defect} (used to choose, never to train)"
+    else:
+        x_bad_full = auto.synthetic_validation_set(x_cal, args.seed)
+        source = "synthetic anomalies pasted into the held-out good images (no model trained on them)"
+    reserve = max(10.0, 0.08 * budget.seconds)  # calibration, export, parity, report
+    _log(args, f"disc: {len(x_train)} good images to train on, {len(x_cal)} held out; channels {channels}; "
+               f"candidates {', '.join(f'disc {w}x{h}' for w, h in sizes)}; criterion: {source}; "
+               f"budget {budget.seconds:.0f} s, device {device}")
+    candidates = []
+    for ci, (w, h) in enumerate(sizes):
+        def at(a):
+            return a if (w, h) == (W, H) else np.stack(
+                [preprocess.resize_area(i.transpose(1, 2, 0), w, h).transpose(2, 0, 1) for i in a]).astype(np.float32)
+        xt = at(x_train)
+        steps_per_epoch = max(1, math.ceil(len(xt) * (h * w) / (D.CROP * D.CROP) / 16))
+        # equal shares of what is left for the candidates still to train (scoring them is in the reserve)
+        seconds = max(1.0, (budget.left() - reserve) / (len(sizes) - ci))
+        steps = args.epochs * steps_per_epoch if args.epochs else None
+        net = D.build(channels, xt)
+        bar = None if args.quiet else tqdm(total=round(seconds), unit="s", leave=False,
+                                            desc=f"candidate {ci + 1}/{len(sizes)} disc {w}x{h}")
+        t0 = time.perf_counter()
+
+        def progress(step, epoch, loss, bar=bar, t0=t0, seconds=seconds):
+            if bar is not None and step % 5 == 0:
+                el = time.perf_counter() - t0
+                bar.n = min(round(el), bar.total)
+                bar.set_postfix_str(f"epoch {epoch + 1}, step {step}, loss {loss:.4f}, "
+                                    f"{max(0.0, budget.left()):.0f} s left of the budget")
+                bar.refresh()
+        fitted = D.fit(net, xt, steps=steps, seconds=seconds, seed=args.seed + ci, device=device,
+                       progress=progress, steps_per_epoch=steps_per_epoch)
+        if bar is not None:
+            bar.close()
+        det = D.DiscDetector(net)
+        sg, _ = D.infer(det, at(x_cal))
+        sb, _ = D.infer(det, at(x_bad_full))
+        crit = auto.criterion(sg, sb)
+        cand = {"method": "disc", "input": {"width": w, "height": h, "channels": channels},
+                "train_s": fitted["seconds"], "steps": fitted["steps"],
+                "epochs": round(fitted["steps"] / steps_per_epoch, 2), "final_loss": fitted["loss"],
+                "criterion": crit, "detector": det, "x_cal": at(x_cal)}
+        candidates.append(cand)
+        _log(args, f"candidate {ci + 1}/{len(sizes)} disc {w}x{h}: {fitted['steps']} steps "
+                   f"({cand['epochs']} epochs) in {fitted['seconds']:.0f} s, loss {fitted['loss']:.4f}; "
+                   f"criterion AUROC {crit['auroc']:.4f}, share above every good score {crit['tpr_at_max_good']:.3f}")
+    best = auto.choose(candidates)
+    why = (f"highest AUROC on {source}: {best['criterion']['auroc']:.4f}" if len(candidates) > 1
+           else "the only candidate (" + ("--size given" if args.size else "one size") + ")")
+    best["chosen"] = True
+    w, h = best["input"]["width"], best["input"]["height"]
+    _log(args, f"chosen: disc {w}x{h} ({why})")
+    det, xc = best["detector"], best["x_cal"]
+    onnx_bytes = export.detector_to_onnx_bytes(det, channels, h, w)
+    diff = export.detector_parity(det, onnx_bytes, xc[: min(4, len(xc))])
+    cal_scores, cal_maps, _ = export.detect(export.session(onnx_bytes), xc, progress=not args.quiet,
+                                            desc="calibrating")
+    c = _calibrate_scores(args, cal_scores)
+    meta = base_metadata(w, h, channels, "disc-max", 1.0, c["threshold"], c["alpha"], c["n"], c["median"],
+                         args.name or out.stem, args.model_version, "disc", fmt=2)
+    meta.update({
+        "lineside.map.max": export.map_max(cal_maps),
+        "lineside.calibration.alpha_requested": c["alpha_requested"],
+        "lineside.calibration.expected_fpr": c["expected_fpr"]["mean"],
+        "lineside.train.images": len(x_train), "lineside.train.steps": best["steps"],
+        "lineside.train.epochs": best["epochs"], "lineside.train.final_loss": best["final_loss"],
+        "lineside.train.seed": args.seed, "lineside.train.trainer": f"lineside_train {__version__}",
+    })
+    export.save(export.with_metadata(onnx_bytes, meta), out)
+    _say_calibration(args, c)
+    for cd in candidates:
+        cd.pop("detector"), cd.pop("x_cal")
+        cd.setdefault("chosen", False)
+    report = {"chosen": {"method": "disc", "input": best["input"], "why": why},
+              "criterion_source": source, "candidates": candidates, "calibration": c,
+              "defect_dir_used": bool(args.defect), "defect_dir": args.defect, "budget_s": budget.seconds,
+              "train_images": len(x_train), "parity": diff, "model": str(out), "elapsed_s": budget.elapsed()}
+    rp = _write_report(out, report)
+    _log(args, f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB): disc {channels}x{h}x{w}, threshold "
+               f"{c['threshold']:.6g} (alpha {c['alpha']:.4g}, n {c['n']}), ONNX parity {diff:.2g}; report {rp} "
+               f"({budget.elapsed():.0f} s of {budget.seconds:.0f} s)")
     return 0
 
 

@@ -161,11 +161,12 @@ def pick_device(name: str | None = None) -> torch.device:
 def fit(model: nn.Module, optimizer: torch.optim.Optimizer, x: np.ndarray, epochs: int, batch_size: int = 32,
         augmentations: tuple[str, ...] = (), seed: int = 0, device: torch.device | None = None,
         progress: bool = True, max_shift: int | None = None, loss: str = "mse",
-        corruption: float = 0.0) -> list[float]:
+        corruption: float = 0.0, deadline: float | None = None) -> list[float]:
     """Train to reconstruct x (good images, [N, C, H, W]); returns the mean loss per epoch.
 
     With corruption > 0 that share of the training images carries a simulated defect (corrupt()),
-    and the loss compares the reconstruction with the clean image."""
+    and the loss compares the reconstruction with the clean image. With `deadline` (a time.perf_counter()
+    value) training stops after the epoch that reaches it (at least one epoch runs)."""
     if epochs < 1:
         raise UserError(f"--epochs must be at least 1, got {epochs}")
     if len(x) == 0:
@@ -200,8 +201,14 @@ def fit(model: nn.Module, optimizer: torch.optim.Optimizer, x: np.ndarray, epoch
         if not math.isfinite(losses[-1]):
             raise RuntimeError(f"training diverged at epoch {epoch + 1} (loss {losses[-1]})")
         if bar is not None:
-            bar.set_postfix(loss=f"{losses[-1]:.5f}", img_s=f"{seen / (time.perf_counter() - t0):.0f}")
+            post = {"loss": f"{losses[-1]:.5f}", "img_s": f"{seen / (time.perf_counter() - t0):.0f}"}
+            if deadline is not None:
+                post["left"] = f"{max(0.0, deadline - time.perf_counter()):.0f}s"
+            bar.set_postfix(post)
             bar.update(1)
+        # stop when the next epoch (as long as this one) would end past the deadline
+        if deadline is not None and time.perf_counter() + (time.perf_counter() - t0) > deadline:
+            break
     if bar is not None:
         bar.close()
     model.eval()

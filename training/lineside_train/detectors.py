@@ -1,0 +1,180 @@
+"""Discriminative detectors trained on synthetic anomalies (the discriminative half of DRAEM, Zavrtanik
+et al. 2021), fully convolutional, trained on random crops and run on the whole image at the model's
+input size, exported as format 2: image -> (score [N], anomaly_map [N, 1, H/8, W/8]).
+
+`disc`: a small fully convolutional network (stride-2 stages to 1/8, dilated convolutions for context)
+predicts, per 8 x 8 cell, the probability that it belongs to a pasted anomaly (anomalies.py). That
+probability is the anomaly map; the score is its maximum (smoothing it over 3 x 3 cells first measured
+worse on the screws and the tyres: small defects cover one or two cells).
+Training sees crops (cheap on a CPU, and the fine structure survives: no squeezing to 128 px); the
+input is normalised by the training images' mean and spread (constants in the graph), and every crop
+gets a random gain and offset, so global brightness is not a cue.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from . import anomalies as A
+from .errors import UserError
+
+STRIDE = 8
+CROP = 128
+
+
+def _cbr(i, o, stride=1, dilation=1):
+    return nn.Sequential(nn.Conv2d(i, o, 3, stride, dilation, dilation=dilation, bias=False),
+                         nn.BatchNorm2d(o), nn.ReLU(inplace=True))
+
+
+class DiscNet(nn.Module):
+    """image [N, C, H, W] in [0, 1] -> anomaly logits [N, 1, H/8, W/8]."""
+
+    def __init__(self, channels: int, width: int = 16, mean=None, std=None):
+        super().__init__()
+        self.register_buffer("mean", torch.as_tensor(mean if mean is not None else [0.5] * channels,
+                                                     dtype=torch.float32).view(1, channels, 1, 1))
+        self.register_buffer("std", torch.as_tensor(std if std is not None else [0.25] * channels,
+                                                    dtype=torch.float32).view(1, channels, 1, 1))
+        w = width
+        self.body = nn.Sequential(
+            _cbr(channels, w, 2),
+            _cbr(w, 2 * w, 2), _cbr(2 * w, 2 * w),
+            _cbr(2 * w, 4 * w, 2), _cbr(4 * w, 4 * w, dilation=2), _cbr(4 * w, 4 * w, dilation=4))
+        self.head = nn.Conv2d(4 * w, 1, 1)
+
+    def forward(self, x):
+        return self.head(self.body((x - self.mean) / self.std))
+
+
+class DiscDetector(nn.Module):
+    """The exported graph: image -> (score [N], anomaly_map [N, 1, h, w])."""
+
+    def __init__(self, net: DiscNet):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        m = torch.sigmoid(self.net(x))
+        return m.flatten(1).amax(1), m
+
+
+def _focal(logit, target, gamma=2.0):
+    p = torch.sigmoid(logit)
+    ce = F.binary_cross_entropy_with_logits(logit, target, reduction="none")
+    pt = p * target + (1 - p) * (1 - target)
+    return (ce * (1 - pt) ** gamma).mean()
+
+
+def structure_weights(x: torch.Tensor, crop: int) -> torch.Tensor | None:
+    """Sampling weight of each crop position (1/8 grid): half uniform, half by local contrast, so parts on a
+    plain background are trained on the part, not mostly on the background."""
+    n, c, h, w = x.shape
+    if h < crop or w < crop:
+        return None
+    g = x.mean(1, keepdim=True)
+    m = F.avg_pool2d(g, STRIDE)
+    sd = (F.avg_pool2d(g * g, STRIDE) - m * m).clamp_min(0).sqrt()
+    sd = F.avg_pool2d(sd, crop // STRIDE, 1)
+    sd = sd / sd.flatten(1).mean(1).view(-1, 1, 1, 1).clamp_min(1e-6)
+    return (0.5 + 0.5 * sd)[:, 0]
+
+
+def make_batch(x: torch.Tensor, n: int, crop: int, gen: torch.Generator, weights=None, p_anomaly: float = 0.7,
+               kinds=A.KINDS):
+    """n training crops with synthetic anomalies -> (crops [n, C, c, c], targets [n, 1, c, c])."""
+    N, C, H, W = x.shape
+    ch, cw = min(crop, H), min(crop, W)
+    out = []
+    for i in torch.randint(0, N, (n,), generator=gen).tolist():
+        if weights is not None:
+            e = weights[i]
+            j = int(torch.multinomial(e.flatten(), 1, generator=gen))
+            ey, ex = divmod(j, e.shape[1])
+            y0 = min(H - ch, ey * STRIDE + A._i(gen, 0, STRIDE))
+            x0 = min(W - cw, ex * STRIDE + A._i(gen, 0, STRIDE))
+        else:
+            y0, x0 = A._i(gen, 0, H - ch + 1), A._i(gen, 0, W - cw + 1)
+        c = x[i, :, y0:y0 + ch, x0:x0 + cw]
+        if ch == cw:
+            c = torch.rot90(c, A._i(gen, 0, 4), (1, 2))
+        if A._u(gen, 0, 1) < 0.5:
+            c = c.flip(2)
+        c = (c * A._u(gen, 0.75, 1.3) + A._u(gen, -0.05, 0.05)).clamp(0, 1)  # brightness is not a cue
+        out.append(c)
+    xs = torch.stack(out)
+    ts = torch.zeros(n, 1, ch, cw)
+    for j in range(n):
+        if A._u(gen, 0, 1) < p_anomaly:
+            xs[j], _, ts[j, 0] = A.paste(xs[j], xs, gen, kinds)
+    return xs, ts
+
+
+def build(channels: int, x_train: np.ndarray, width: int = 16) -> DiscNet:
+    mean = x_train.mean(axis=(0, 2, 3))
+    std = np.maximum(x_train.std(axis=(0, 2, 3)), 0.02)
+    return DiscNet(channels, width, mean, std)
+
+
+def check_input(height: int, width: int) -> None:
+    if height < 32 or width < 32 or height % STRIDE or width % STRIDE:
+        raise UserError(f"disc needs an input of at least 32 px a side, a multiple of {STRIDE}; got {width}x{height}")
+
+
+def fit(net: DiscNet, x_train: np.ndarray, *, steps: int | None = None, seconds: float | None = None,
+        batch_size: int = 16, lr: float = 2e-3, seed: int = 0, device=None, crop: int = CROP,
+        progress=None, steps_per_epoch: int | None = None) -> dict:
+    """Train until `steps` steps or `seconds` seconds (whichever comes first; at least one step).
+    progress(step, epoch, loss) is called every step. Returns {"steps", "seconds", "loss"}."""
+    if steps is None and seconds is None:
+        raise ValueError("give steps or seconds")
+    device = device or torch.device("cpu")
+    gen = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    x = torch.from_numpy(np.ascontiguousarray(x_train, dtype=np.float32))
+    weights = structure_weights(x, crop)
+    net.to(device).train()
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    t0 = time.perf_counter()
+    step, losses = 0, []
+    spe = steps_per_epoch or 1
+    while True:
+        done = step / steps if steps else 0.0
+        if seconds:
+            done = max(done, (time.perf_counter() - t0) / seconds)
+        if step > 0 and done >= 1:
+            break
+        for g in opt.param_groups:  # cosine decay over the steps or the time, whichever ends first
+            g["lr"] = lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, done))))
+        xb, tb = make_batch(x, batch_size, crop, gen, weights)
+        xb, tb = xb.to(device), tb.to(device)
+        loss = _focal(net(xb), F.max_pool2d(tb, STRIDE))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+        if not math.isfinite(losses[-1]):
+            raise RuntimeError(f"training diverged at step {step + 1} (loss {losses[-1]})")
+        step += 1
+        if progress:
+            progress(step, step // spe, float(np.mean(losses[-20:])))
+    net.cpu().eval()
+    return {"steps": step, "seconds": time.perf_counter() - t0, "loss": float(np.mean(losses[-50:]))}
+
+
+@torch.no_grad()
+def infer(detector: nn.Module, x: np.ndarray, batch_size: int = 4):
+    """PyTorch reference: (scores [N] float64, maps [N, 1, h, w])."""
+    detector.cpu().eval()
+    s, m = [], []
+    for b in range(0, len(x), batch_size):
+        a, b_ = detector(torch.from_numpy(np.ascontiguousarray(x[b:b + batch_size], dtype=np.float32)))
+        s.append(a.numpy().astype(np.float64))
+        m.append(b_.numpy())
+    return np.concatenate(s), np.concatenate(m)

@@ -1,0 +1,207 @@
+"""The discriminative detector, synthetic anomalies, the automatic choice, the budget, and calibration
+from few images (issue 16)."""
+
+import json
+import math
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from lineside_train import anomalies as A
+from lineside_train import auto
+from lineside_train import detectors as D
+from lineside_train import export
+from lineside_train.cli import main
+from lineside_train.errors import UserError
+
+
+def _textured(n, c=1, h=64, w=64, seed=0):
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:h, 0:w]
+    base = 0.5 + 0.2 * np.sin(xx / 3.0) * np.cos(yy / 5.0)
+    return np.clip(base[None, None] + 0.03 * rng.standard_normal((n, c, h, w)), 0, 1).astype(np.float32)
+
+
+@pytest.mark.parametrize("shape", A.SHAPES)
+@pytest.mark.parametrize("kind", A.KINDS)
+def test_anomaly_changes_only_its_region(kind, shape):
+    gen = torch.Generator().manual_seed(hash((kind, shape)) % 1000)
+    x = torch.from_numpy(_textured(4, c=3, seed=1))
+    for i in range(3):
+        xa, region, target = A.paste(x[i], x, gen, kinds=(kind,), shape=shape)
+        assert xa.shape == x[i].shape and region.shape == target.shape == x.shape[2:]
+        outside = region == 0
+        assert torch.equal(xa[:, outside], x[i][:, outside]), "the image must be unchanged outside the region"
+        assert bool((target <= region).all()), "the target lies inside the region"
+        assert region.sum() >= 1
+        changed = (xa - x[i]).abs().amax(0) > 0.05
+        assert bool((changed <= (region > 0)).all())
+
+
+def test_missing_kinds_remove_signal():
+    """darken and flatten take signal away (darker, less texture): what a detector must flag as well."""
+    gen = torch.Generator().manual_seed(0)
+    x = torch.from_numpy(_textured(2, seed=2))[0]
+    big = torch.zeros(64, 64)
+    big[16:48, 16:48] = 1
+    dark = A.fill(x, "darken", x[None], gen)
+    assert float(dark[:, 16:48, 16:48].mean()) < 0.75 * float(x[:, 16:48, 16:48].mean())
+    flat = A.fill(x, "flatten", x[None], gen)
+    assert float(flat[:, 16:48, 16:48].std()) < 0.6 * float(x[:, 16:48, 16:48].std())
+
+
+def test_masks_cover_sizes_from_pixels_to_large_areas():
+    gen = torch.Generator().manual_seed(3)
+    areas = [float(A.random_mask(128, 128, gen).mean()) for _ in range(60)]
+    assert min(areas) < 0.005 and max(areas) > 0.03
+
+
+@pytest.mark.parametrize("channels,height,width", [(1, 64, 64), (3, 48, 80)])
+def test_exported_graph_score_equals_pytorch(channels, height, width):
+    x = _textured(6, c=channels, h=height, w=width, seed=4)
+    net = D.build(channels, x, width=4)
+    D.fit(net, x, steps=3, crop=32, batch_size=4)
+    det = D.DiscDetector(net)
+    b = export.detector_to_onnx_bytes(det, channels, height, width)
+    worst = export.detector_parity(det, b, x[:3])
+    assert worst <= export.PARITY_TOLERANCE
+    s, maps, _ = export.detect(export.session(b), x[:2])
+    ref_s, ref_m = D.infer(det, x[:2])
+    assert maps.shape == (2, 1, height // 8, width // 8)
+    np.testing.assert_allclose(s, ref_s, rtol=1e-4)
+    np.testing.assert_allclose(maps, ref_m, rtol=1e-4, atol=1e-6)
+
+
+def test_fit_stops_when_its_time_is_up():
+    x = _textured(8, seed=5)
+    net = D.build(1, x, width=4)
+    t0 = time.perf_counter()
+    r = D.fit(net, x, seconds=1.0, crop=32, batch_size=4)
+    took = time.perf_counter() - t0
+    assert r["steps"] >= 1 and r["seconds"] < 1.0 + 2.0 and took < 3.0
+
+
+def test_autoencoder_fit_stops_at_its_deadline():
+    from lineside_train import models, train as T
+    x = _textured(16, seed=6)[:, :, :32, :32]
+    model = models.build("conv", 1, 32, width=4, latent=4)
+    opt = models.optimizer_for("conv", model, 1e-3)
+    losses = T.fit(model, opt, x, epochs=10_000, batch_size=8, progress=False, device=torch.device("cpu"),
+                   deadline=time.perf_counter() + 1.0)
+    assert 1 <= len(losses) < 10_000
+
+
+class _Sensitive(torch.nn.Module):
+    """Scores local deviation from the image's own smoothed version: sees pasted anomalies."""
+
+    def forward(self, x):
+        m = (x - torch.nn.functional.avg_pool2d(x, 9, 1, 4, count_include_pad=False)).abs().mean(1, keepdim=True)
+        m = torch.nn.functional.avg_pool2d(m, 8)
+        return m.flatten(1).amax(1), m
+
+
+class _Blind(torch.nn.Module):
+    """Scores global brightness only: blind to local anomalies."""
+
+    def forward(self, x):
+        m = x.mean(1, keepdim=True)
+        m = torch.nn.functional.avg_pool2d(m, 8)
+        return m.flatten(1).mean(1), m
+
+
+def test_choice_picks_the_better_candidate_on_synthetic_anomalies():
+    held_out = _textured(24, seed=7)
+    bad = auto.synthetic_validation_set(held_out, seed=0)
+    cands = []
+    for name, det in (("blind", _Blind()), ("sensitive", _Sensitive())):
+        g, _ = D.infer(det, held_out)
+        a, _ = D.infer(det, bad)
+        cands.append({"method": name, "criterion": auto.criterion(g, a)})
+    best = auto.choose(cands)
+    assert best["method"] == "sensitive"
+    print(cands)
+    assert cands[1]["criterion"]["auroc"] > 0.7 and cands[0]["criterion"]["auroc"] < 0.62
+
+
+def test_budget_parsing_and_input_size():
+    assert auto.parse_budget("90s") == 90 and auto.parse_budget("20m") == 1200 and auto.parse_budget("1h") == 3600
+    assert auto.parse_budget("1.5h") == 5400 and auto.parse_budget("45") == 45
+    for bad in ("", "20 minutes", "-5m", "0s"):
+        with pytest.raises(UserError):
+            auto.parse_budget(bad)
+    assert auto.input_size([(800, 600)] * 3) == (592, 440)  # 262144 pixels at most, aspect kept
+    assert auto.input_size([(300, 300)]) == (304, 304)  # never scaled up beyond rounding
+    w, h = auto.input_size([(2048, 1024)])
+    assert w * h <= auto.MAX_PIXELS * 1.05 and w % 8 == 0 and h % 8 == 0 and abs(w / h - 2) < 0.05
+
+
+def test_expected_fpr_is_the_beta_of_the_order_statistic():
+    n, k = 19, 19
+    e = auto.expected_fpr(n, k)
+    assert e["mean"] == pytest.approx(1 / 20)
+    # Beta(1, 19): P(FPR <= x) = 1 - (1 - x)^19
+    assert 1 - (1 - e["p05"]) ** 19 == pytest.approx(0.05, abs=1e-6)
+    assert 1 - (1 - e["p95"]) ** 19 == pytest.approx(0.95, abs=1e-6)
+    # simulation: calibrate on n uniform scores, the share of new scores above the k-th smallest
+    rng = np.random.default_rng(0)
+    cal = np.sort(rng.random((4000, n)), axis=1)[:, k - 1]
+    assert float(np.mean(1 - cal)) == pytest.approx(e["mean"], abs=0.005)
+
+
+def _report(model):
+    return json.loads(model.with_name(model.stem + ".train-report.json").read_text())
+
+
+def test_default_train_works_from_few_images_and_says_so(tiny_set, tmp_path, capsys):
+    """No flags but --good and --out (and a short budget): disc, format 2, alpha falls back to 1/(n+1)."""
+    model = tmp_path / "m.onnx"
+    code = main(["train", "--good", str(tiny_set / "good"), "--out", str(model), "--budget", "12s", "--quiet",
+                 "--threads", "1"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    r = _report(model)
+    assert r["chosen"]["method"] == "disc" and r["chosen"]["input"] == {"width": 64, "height": 64, "channels": 1}
+    c = r["calibration"]
+    assert c["n"] == 5 and c["alpha"] == pytest.approx(1 / 6) and c["alpha_requested"] == 0.01 and c["alpha_fallback"]
+    assert "too few for alpha 0.01" in err and "1/(n+1)" in err
+    assert c["expected_fpr"]["mean"] == pytest.approx(1 / 6)
+    assert r["defect_dir_used"] is False and r["elapsed_s"] < 12 + 10
+    m = export.LoadedModel(model)
+    assert m.format == 2 and m.meta["lineside.model.arch"] == "disc"
+    assert float(m.meta["lineside.calibration.alpha"]) == pytest.approx(1 / 6)
+    assert float(m.meta["lineside.threshold"]) == pytest.approx(c["threshold"])
+    assert r["candidates"][0]["criterion"]["auroc"] >= 0  # measured, not assumed
+
+
+def test_explicit_alpha_keeps_the_refusal(tiny_set, tmp_path, capsys):
+    code = main(["train", "--good", str(tiny_set / "good"), "--out", str(tmp_path / "m.onnx"), "--alpha", "0.01",
+                 "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "too small for alpha=0.01" in err and "at least 99" in err
+
+
+def test_defect_folder_chooses_and_is_reported(tiny_set, tmp_path, capsys):
+    model = tmp_path / "d.onnx"
+    code = main(["train", "--good", str(tiny_set / "good"), "--out", str(model), "--arch", "disc", "--size", "32",
+                 "--epochs", "2", "--defect", str(tiny_set / "defect"), "--quiet", "--threads", "1"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    r = _report(model)
+    assert r["defect_dir_used"] is True and "never to train" in r["criterion_source"]
+    assert r["chosen"]["input"] == {"width": 32, "height": 32, "channels": 1}
+    assert r["candidates"][0]["steps"] == 2
+
+
+def test_autoencoder_flags_pin_the_autoencoder(tiny_set, tmp_path, capsys):
+    model = tmp_path / "c.onnx"
+    code = main(["train", "--good", str(tiny_set / "good"), "--out", str(model), "--arch", "conv", "--size", "32",
+                 "--epochs", "2", "--conv-width", "4", "--quiet", "--threads", "1"])
+    assert code == 0, capsys.readouterr().err
+    r = _report(model)
+    assert r["chosen"]["method"] == "conv" and r["candidates"][0]["epochs"] == 2
+    assert r["chosen"]["input"] == {"width": 32, "height": 32, "channels": 1}
+    code = main(["train", "--good", str(tiny_set / "good"), "--out", str(model), "--arch", "disc", "--loss", "mse",
+                 "--quiet"])
+    assert code == 2 and "only apply to the autoencoders" in capsys.readouterr().err
