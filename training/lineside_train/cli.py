@@ -380,13 +380,16 @@ def _image_channels(files) -> int:
     """3 when the images carry colour (channels that differ), else 1 (gray stored as RGB stays gray)."""
     from PIL import Image
     for f in files[:16]:
-        with Image.open(f) as im:
-            if im.mode in ("L", "I", "I;16", "1", "LA"):
-                continue
-            im.draft("RGB", (128, 128))
-            a = np.asarray(im.convert("RGB").resize((64, 64)), dtype=np.int16)
-            if np.abs(a[..., 0] - a[..., 1]).mean() > 2 or np.abs(a[..., 1] - a[..., 2]).mean() > 2:
-                return 3
+        try:
+            with Image.open(f) as im:
+                if im.mode in ("L", "I", "I;16", "1", "LA"):
+                    continue
+                im.draft("RGB", (128, 128))
+                a = np.asarray(im.convert("RGB").resize((64, 64)), dtype=np.int16)
+        except Exception as e:  # noqa: BLE001 - any decoder failure is a bad image
+            raise UserError(f"cannot read image {f}: {e}") from e
+        if np.abs(a[..., 0] - a[..., 1]).mean() > 2 or np.abs(a[..., 1] - a[..., 2]).mean() > 2:
+            return 3
     return 1
 
 

@@ -129,8 +129,12 @@ def test_unreadable_image_is_named(tiny_set, tmp_path, capsys):
 
 def test_impossible_sizes(tiny_set, tmp_path, capsys):
     code, _, err = run(capsys, "train", "--good", str(tiny_set / "good"), "--out", str(tmp_path / "m.onnx"),
-                       "--size", "100")
+                       "--arch", "conv", "--size", "100")
     assert code == 2 and "multiple of 16" in one_line_error(err)
+    # the default method (disc) needs a multiple of 8
+    code, _, err = run(capsys, "train", "--good", str(tiny_set / "good"), "--out", str(tmp_path / "m.onnx"),
+                       "--size", "100")
+    assert code == 2 and "multiple of 8" in one_line_error(err)
     code, _, err = run(capsys, "train", "--good", str(tiny_set / "good"), "--out", str(tmp_path / "m.onnx"),
                        "--size", "0")
     assert code == 2 and "--size must be at least 1" in one_line_error(err)
@@ -146,9 +150,10 @@ def test_corrupt_share_must_be_between_0_and_1(tiny_set, tmp_path, capsys):
 
 
 def test_too_few_good_images_for_alpha(tiny_set, tmp_path, capsys):
-    # 24 images x 0.2 = 5 held out; alpha 0.01 needs 99
+    # 24 images x 0.2 = 5 held out; alpha 0.01 needs 99. An --alpha given explicitly is refused (without
+    # --alpha the trainer falls back to 1/(n+1): tests/test_detect.py)
     code, _, err = run(capsys, "train", "--good", str(tiny_set / "good"), "--out", str(tmp_path / "m.onnx"),
-                       "--size", "32")
+                       "--size", "32", "--alpha", "0.01")
     line = one_line_error(err)
     assert code == 2 and "n=5" in line and "too small for alpha=0.01" in line and "at least 99" in line
 
