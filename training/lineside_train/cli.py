@@ -429,8 +429,27 @@ def _train_disc(args, budget) -> int:
         D.check_input(h, w)
     W, H = full
     x, files = preprocess.load_folder(args.good, W, H, channels, "good", not args.quiet)
-    is_cal = _held_out(args, x, len(files), np.random.default_rng(args.seed))
+    rng = np.random.default_rng(args.seed)
+    holdout = "groups of near-copies (--group-similar)" if args.group_similar else "random"
+    if args.group_similar:
+        is_cal = _held_out(args, x, len(files), rng)
+    else:
+        # Near-copies (augmented or repeated shots of one part) on both sides of the split make the threshold
+        # too low; where the images come in such groups, whole groups are held out. A group of more than half
+        # the images says the similarity test does not discriminate here (dark, alike images): random then.
+        from . import split
+        g = split.groups(x)
+        sizes_g = np.bincount(g)
+        if sizes_g.max() > 1 and sizes_g.max() <= len(x) // 2:
+            is_cal = np.zeros(len(x), dtype=bool)
+            is_cal[split.pick_groups(g, args.calibration_fraction, rng)] = True
+            holdout = f"groups of near-copies ({int((sizes_g > 1).sum())} groups of 2-{sizes_g.max()} images found)"
+        else:
+            is_cal = _held_out(args, x, len(files), rng)
     x_train, x_cal = x[~is_cal], x[is_cal]
+    if len(x_train) < 1 or len(x_cal) < 1:
+        raise UserError(f"cannot hold out calibration images by groups ({len(x_cal)} held out of {len(x)}); "
+                        f"add good images or change --calibration-fraction")
     # The criterion: held-out good images, clean and with a synthetic anomaly pasted in at full size
     # (a seed apart from training's); or, with --defect, the real defects given.
     if args.defect:
@@ -440,7 +459,7 @@ def _train_disc(args, budget) -> int:
         x_bad_full = auto.synthetic_validation_set(x_cal, args.seed)
         source = "synthetic anomalies pasted into the held-out good images (no model trained on them)"
     reserve = max(10.0, 0.08 * budget.seconds)  # calibration, export, parity, report
-    _log(args, f"disc: {len(x_train)} good images to train on, {len(x_cal)} held out; channels {channels}; "
+    _log(args, f"disc: {len(x_train)} good images to train on, {len(x_cal)} held out ({holdout}); channels {channels}; "
                f"candidates {', '.join(f'disc {w}x{h}' for w, h in sizes)}; criterion: {source}; "
                f"budget {budget.seconds:.0f} s, device {device}")
     candidates = []
@@ -509,7 +528,7 @@ def _train_disc(args, budget) -> int:
         cd.pop("detector"), cd.pop("x_cal")
         cd.setdefault("chosen", False)
     report = {"chosen": {"method": "disc", "input": best["input"], "why": why},
-              "criterion_source": source, "candidates": candidates, "calibration": c,
+              "criterion_source": source, "candidates": candidates, "calibration": dict(c, holdout=holdout),
               "defect_dir_used": bool(args.defect), "defect_dir": args.defect, "budget_s": budget.seconds,
               "train_images": len(x_train), "parity": diff, "model": str(out), "elapsed_s": budget.elapsed()}
     rp = _write_report(out, report)

@@ -205,3 +205,23 @@ def test_autoencoder_flags_pin_the_autoencoder(tiny_set, tmp_path, capsys):
     code = main(["train", "--good", str(tiny_set / "good"), "--out", str(model), "--arch", "disc", "--loss", "mse",
                  "--quiet"])
     assert code == 2 and "only apply to the autoencoders" in capsys.readouterr().err
+
+
+def test_near_copies_are_held_out_by_group(tmp_path, capsys):
+    """Images that come as near-copies (rotated, re-exposed shots of one part) are held out whole groups at a time."""
+    from PIL import Image
+    rng = np.random.default_rng(8)
+    folder = tmp_path / "good"
+    folder.mkdir()
+    for p in range(10):  # 10 distinct parts, 3 near-copies each
+        base = rng.random((8, 8))
+        img = np.kron(base, np.ones((8, 8)))
+        for v in range(3):
+            shot = np.clip(np.rot90(img, v) * (0.9 + 0.05 * v), 0, 1)
+            Image.fromarray((shot * 255).astype(np.uint8)).save(folder / f"p{p:02d}_{v}.png")
+    model = tmp_path / "g.onnx"
+    code = main(["train", "--good", str(folder), "--out", str(model), "--epochs", "1", "--quiet", "--threads", "1",
+                 "--calibration-fraction", "0.2"])
+    assert code == 0, capsys.readouterr().err
+    c = _report(model)["calibration"]
+    assert c["holdout"].startswith("groups of near-copies (10 groups of 2-3") and c["n"] % 3 == 0 and c["n"] >= 6
