@@ -238,6 +238,23 @@ def _write_report(out: Path, report: dict) -> Path:
     return path
 
 
+def _pick_groups_balanced(g: np.ndarray, fraction: float, rng: np.random.Generator) -> np.ndarray:
+    """Whole groups, about `fraction` of the images, small groups first (in random order): one large group
+    would make the held-out set a single cluster of alike images, which represents the line badly."""
+    target = int(round(fraction * len(g)))
+    sizes = np.bincount(g)
+    cap = max(2, target // 4)
+    order = [i for i in rng.permutation(len(sizes)) if sizes[i] > 0]
+    chosen: list[int] = []
+    for small in (True, False):
+        for gid in order:
+            if len(chosen) >= target:
+                break
+            if (sizes[gid] <= cap) == small:
+                chosen.extend(np.nonzero(g == gid)[0].tolist())
+    return np.sort(np.array(chosen, dtype=int))
+
+
 def _held_out(args, x, n_files, rng):
     from . import split
     n_cal = int(round(n_files * args.calibration_fraction))
@@ -442,7 +459,7 @@ def _train_disc(args, budget) -> int:
         sizes_g = np.bincount(g)
         if sizes_g.max() > 1 and sizes_g.max() <= len(x) // 2:
             is_cal = np.zeros(len(x), dtype=bool)
-            is_cal[split.pick_groups(g, args.calibration_fraction, rng)] = True
+            is_cal[_pick_groups_balanced(g, args.calibration_fraction, rng)] = True
             holdout = f"groups of near-copies ({int((sizes_g > 1).sum())} groups of 2-{sizes_g.max()} images found)"
         else:
             is_cal = _held_out(args, x, len(files), rng)
