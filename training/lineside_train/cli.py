@@ -125,7 +125,24 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--good", required=True)
     e.add_argument("--defect", required=True)
     e.add_argument("--report", required=True, help="folder for report.json and the plots")
+    e.add_argument("--masks", default=None,
+                   help="folder of defect masks (same file stem, or stem + _mask, any subfolder): adds pixel AUROC "
+                        "and draws map and mask side by side")
+    e.add_argument("--equalise-brightness", action="store_true",
+                   help="also score every image brightness- and contrast-equalised (report key `equalised`): "
+                        "a model that separates by brightness loses its AUROC there")
     e.add_argument("--quiet", action="store_true")
+
+    q = sub.add_parser("bench-quality", help="the default train command on every data set: one Markdown table")
+    q.add_argument("--datasets", required=True,
+                   help="folder of data sets, each with train/good and test/{good,defect} (test/defect may hold "
+                        "one folder per defect kind; masks/ where present); casting300 is split by similarity")
+    q.add_argument("--work", default="runs/bench-quality", help="models, reports and splits (default runs/bench-quality)")
+    q.add_argument("--sets", default=None, help="comma list of data set names (default: all)")
+    q.add_argument("--budget", default=None, help="passed to train (default: train's own default)")
+    q.add_argument("--train-args", default="",
+                   help="extra flags for train, one string (the table is the default command only without them)")
+    q.add_argument("--quiet", action="store_true")
 
     s = sub.add_parser("synth", help="draw synthetic cast parts, good and defective")
     s.add_argument("--out", required=True)
@@ -141,7 +158,7 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return {"train": cmd_train, "calibrate": cmd_calibrate, "evaluate": cmd_evaluate,
-                "synth": cmd_synth, "upgrade": cmd_upgrade}[args.command](args)
+                "synth": cmd_synth, "upgrade": cmd_upgrade, "bench-quality": cmd_bench_quality}[args.command](args)
     except UserError as e:
         print(f"{PROG} {args.command}: error: {e}", file=sys.stderr)
         return 2
@@ -347,6 +364,7 @@ def cmd_upgrade(args) -> int:
 def cmd_evaluate(args) -> int:
     from . import evaluate as E
     from . import export, preprocess
+    from . import quality as Q
     from . import scores as S
 
     m = export.LoadedModel(args.model)
@@ -354,7 +372,8 @@ def cmd_evaluate(args) -> int:
     if report_dir.exists() and not report_dir.is_dir():
         raise UserError(f"--report {report_dir} exists and is not a directory")
     xg, fg = preprocess.load_folder(args.good, m.width, m.height, m.channels, "good", not args.quiet)
-    xd, fd = preprocess.load_folder(args.defect, m.width, m.height, m.channels, "defect", not args.quiet)
+    xd, fd = preprocess.load_folder(args.defect, m.width, m.height, m.channels, "defect", not args.quiet,
+                                    recursive=True)
     sg, mg, yg = m.infer(xg, keep_reconstructions=m.has_reconstruction, progress=not args.quiet)
     sd, md, yd = m.infer(xd, keep_reconstructions=m.has_reconstruction, progress=not args.quiet)
     rep = {"model": str(m.path), "model_name": m.meta.get("lineside.model.name"),
@@ -380,6 +399,20 @@ def cmd_evaluate(args) -> int:
         if t is not None:
             at = E.at_threshold(a, b, float(t))
             rep["by_score"][name].update({"threshold": at["threshold"], "fpr": at["fpr"], "tpr": at["tpr"]})
+    masks = None
+    rep["pixel_auroc"] = None
+    if args.masks:
+        found = Q.find_masks(fd, args.masks)
+        masks = [None if f is None else Q.load_mask(f, m.width, m.height) for f in found]
+        rep["masks"] = {"folder": str(args.masks), "found": sum(f is not None for f in found), "of": len(fd)}
+        rep["pixel_auroc"] = Q.pixel_auroc(Q.upsample(mg, m.width, m.height), Q.upsample(md, m.width, m.height), masks)
+    if args.equalise_brightness:
+        mean = float(xg.mean())
+        std = float(xg.reshape(len(xg), -1).std(axis=1).mean())
+        eg, _, _ = m.infer(Q.equalise_brightness(xg, mean, std), keep_maps=False, progress=not args.quiet)
+        ed, _, _ = m.infer(Q.equalise_brightness(xd, mean, std), keep_maps=False, progress=not args.quiet)
+        rep["equalised"] = {"auroc": E.auroc(eg, ed), "average_precision": E.average_precision(eg, ed),
+                            "mean": mean, "std": std}
     rep["images"] = ([{"file": str(f), "label": "good", "score": float(v)} for f, v in zip(fg, sg)] +
                      [{"file": str(f), "label": "defect", "score": float(v)} for f, v in zip(fd, sd)])
     report_dir.mkdir(parents=True, exist_ok=True)
@@ -393,12 +426,34 @@ def cmd_evaluate(args) -> int:
         rep["plots"].insert(1, "reconstructions.png")
     ig, id_ = E._pick(len(xg), 4), E._pick(len(xd), 4)  # the same parts as in the grid above
     E.plot_residuals(xg[ig], mg[ig, 0], sg[ig], xd[id_], md[id_, 0], sd[id_], m.threshold,
-                     report_dir / "residuals.png", map_label=_map_label(m))
+                     report_dir / "residuals.png", map_label=_map_label(m),
+                     masks=None if masks is None else [masks[i] for i in id_])
     p = E.write_report(rep, report_dir)
     line = f"{m.score}: AUROC {fig['auroc']:.4f}, AP {fig['average_precision']:.4f}"
+    if rep["pixel_auroc"] is not None:
+        line += f", pixel AUROC {rep['pixel_auroc']:.4f} ({rep['masks']['found']} masks)"
+    if "equalised" in rep:
+        line += f", brightness-equalised AUROC {rep['equalised']['auroc']:.4f}"
     if m.threshold is not None:
         line += f", threshold {m.threshold:.6g}: FPR {fig['fpr']:.4f}, TPR {fig['tpr']:.4f}, F1 {fig['f1']:.4f}"
     print(f"{line} (n_good {len(xg)}, n_defect {len(xd)}); report {p}")
+    return 0
+
+
+def cmd_bench_quality(args) -> int:
+    import datetime
+    import shlex
+
+    from . import quality as Q
+
+    only = [v for v in args.sets.split(",") if v] if args.sets else None
+    rows = Q.bench_quality(args.datasets, args.work, args.budget, shlex.split(args.train_args), only, args.quiet)
+    if not rows:
+        raise UserError(f"no data set under {args.datasets} has train/good and test/good + test/defect")
+    print(f"bench-quality, {datetime.date.today().isoformat()}, datasets {args.datasets}"
+          + (f", train args {args.train_args!r}" if args.train_args else "")
+          + (f", budget {args.budget}" if args.budget else "") + ":\n")
+    print(Q.markdown_table(rows))
     return 0
 
 
