@@ -149,24 +149,25 @@ def load(path: str | os.PathLike, width: int, height: int, channels: int) -> np.
     return to_tensor(decode(path, luma_only=channels == 1), width, height, channels)
 
 
-def list_images(folder: str | os.PathLike, what: str = "image") -> list[Path]:
-    """Image files of a folder (sorted), or a UserError that says what is wrong."""
+def list_images(folder: str | os.PathLike, what: str = "image", recursive: bool = False) -> list[Path]:
+    """Image files of a folder (sorted; with `recursive`, of its subfolders too, e.g. one per defect
+    kind), or a UserError that says what is wrong."""
     p = Path(folder)
     if not p.exists():
         raise UserError(f"{what} folder {p} does not exist")
     if not p.is_dir():
         raise UserError(f"{what} folder {p} is not a directory")
-    files = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in IMAGE_EXTENSIONS
-                   and not f.name.startswith("."))
+    files = sorted(f for f in (p.rglob("*") if recursive else p.iterdir())
+                   if f.is_file() and f.suffix.lower() in IMAGE_EXTENSIONS and not f.name.startswith("."))
     if not files:
         raise UserError(f"{what} folder {p} holds no images ({', '.join(IMAGE_EXTENSIONS)})")
     return files
 
 
 def load_folder(folder, width: int, height: int, channels: int, what: str = "image",
-                progress: bool = False) -> tuple[np.ndarray, list[Path]]:
+                progress: bool = False, recursive: bool = False) -> tuple[np.ndarray, list[Path]]:
     """All images of a folder as [N, C, H, W]; an unreadable image is a UserError naming it."""
-    files = list_images(folder, what)
+    files = list_images(folder, what, recursive)
     out = np.empty((len(files), channels, height, width), dtype=np.float32)
     it = files
     if progress:
