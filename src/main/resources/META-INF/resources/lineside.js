@@ -38,7 +38,9 @@
       threshold = typeof m.threshold === 'number' ? m.threshold : threshold;
       $('model-threshold').textContent = fmtScore(threshold);
       const score = typeof m.score === 'object' && m.score ? m.score.function : m.score;
-      $('model-score').textContent = score ?? '?';
+      // Format 2: the graph scores; its method name is information only and may be absent.
+      const inGraph = typeof m.score === 'object' && m.score && m.score.computedBy === 'graph';
+      $('model-score').textContent = inGraph ? `${score ?? 'graph'} (format 2)` : (score ?? '?');
       stripDirty = true; requestFrame();
     } catch (e) {
       $('model-name').textContent = 'unavailable';

@@ -25,6 +25,12 @@ public interface LinesideConfig {
     /** Overrides the threshold stored in the model's metadata. */
     OptionalDouble threshold();
 
+    /**
+     * Region of interest {@code x,y,w,h} in source-image pixels, cropped before the resize; overrides the
+     * model's {@code lineside.input.roi} (a camera moved on the line). Checked when a model is loaded.
+     */
+    Optional<String> roi();
+
     Limits limits();
 
     Journal journal();

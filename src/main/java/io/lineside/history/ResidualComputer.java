@@ -2,11 +2,11 @@ package io.lineside.history;
 
 import ai.onnxruntime.OrtException;
 import io.lineside.inspection.InspectionPipeline;
+import io.lineside.inspection.ResidualPlane;
 import io.lineside.model.ActiveModel;
 import io.lineside.model.LoadedModel;
 import io.lineside.scoring.ImageDecoder;
 import io.lineside.scoring.ImageRejectedException;
-import io.lineside.scoring.ModelGeometry;
 import io.lineside.scoring.ScoringSlot;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -15,7 +15,7 @@ import java.awt.image.BufferedImage;
 import java.util.Optional;
 
 /**
- * Recomputes an inspection's residual map g from its kept image with the model that scored it,
+ * Recomputes an inspection's map (residual map g, or a format-2 model's anomaly map) from its kept image with the model that scored it,
  * off the inspection path, for GOOD parts whose heatmap someone asks for (a DEFECT's map is kept
  * from its inspection). Inference is deterministic, so the
  * map is the one the verdict came from. Only possible while that model is in service.
@@ -46,12 +46,12 @@ public class ResidualComputer {
             try (ScoringSlot slot = model.scorer().acquire()) {
                 slot.preprocess(decoded);
                 slot.infer();
-                ModelGeometry g = slot.geometry();
-                float[] values = new float[g.width() * g.height()];
+                float[] values = new float[slot.mapWidth() * slot.mapHeight()];
                 slot.copyResidualMap(values);
-                ResidualMap map = new ResidualMap(g.width(), g.height(), values);
+                ResidualPlane plane = model.residualPlane(slot.mapWidth(), slot.mapHeight(), values);
+                ResidualMap map = new ResidualMap(plane.width(), plane.height(), plane.values(), plane.region());
                 return Optional.of(new Result(map,
-                        HeatScale.forMap(map, model.scorer().scoreFunction().metadataName(), threshold)));
+                        HeatScale.forMap(map, plane.scoreFunction(), threshold, plane.scaleMax())));
             }
         } finally {
             model.release();

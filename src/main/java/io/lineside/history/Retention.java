@@ -127,8 +127,8 @@ public class Retention {
         HeatScale scale = null;
         if (event.residualMap() != null) {
             var plane = event.residualMap();
-            map = new ResidualMap(plane.width(), plane.height(), plane.values());
-            scale = HeatScale.forMap(map, plane.scoreFunction(), inspection.threshold());
+            map = new ResidualMap(plane.width(), plane.height(), plane.values(), plane.region());
+            scale = HeatScale.forMap(map, plane.scoreFunction(), inspection.threshold(), plane.scaleMax());
         }
         pending.put(inspection.id(), new Pending(inspection, bytes, map, scale));
         try {

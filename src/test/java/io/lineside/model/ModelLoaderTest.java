@@ -132,7 +132,11 @@ class ModelLoaderTest {
 
     @Test
     void refusesInvalidMetadataValues() {
-        assertMentions(refusal(OnnxModelBuilder.valid(1, 8, 8).with("lineside.format", "2")), "lineside.format = 2", "format 1");
+        assertMentions(refusal(OnnxModelBuilder.valid(1, 8, 8).with("lineside.format", "3")), "lineside.format = 3",
+                "formats 1 and 2");
+        // A reconstruction-only graph labelled format 2 lacks the outputs format 2 requires.
+        assertMentions(refusal(OnnxModelBuilder.valid(1, 8, 8).with("lineside.format", "2")),
+                "outputs [reconstruction]", "no output named 'score'");
         assertMentions(refusal(OnnxModelBuilder.valid(1, 8, 8).with("lineside.input.resize", "bilinear")),
                 "lineside.input.resize = 'bilinear' is unknown", "area");
         assertMentions(refusal(OnnxModelBuilder.valid(1, 8, 8).with("lineside.score", "psnr")),
