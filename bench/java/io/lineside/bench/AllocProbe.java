@@ -10,19 +10,16 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Heap bytes allocated by the threads of a running appliance, read exactly (not at GC events, as
  * {@code jvm_gc_memory_allocated_bytes_total} is) from its {@code com.sun.management.ThreadMXBean}
  * through the JDK's attach API and local JMX agent: nothing is added to the appliance.
  * <p>
- * Command {@code sample} answers {@code {"total":B,"byGroup":{"lineside-folder-worker":B,...}}}: bytes
- * allocated so far by the live threads, summed over all of them and per thread-name group (the name
- * without its trailing number), so that a caller can take differences around a round of images.
- * Threads that end between two samples take their counts with them: the appliance's pools are long-lived.
+ * Command {@code sample} answers {@code {"threads":{"ID":["GROUP",B],...}}}: bytes allocated so far by each
+ * live thread, with its name group (the name without its trailing number), so that a caller can take
+ * differences per thread around a round of images (a thread that starts meanwhile counts whole; one that
+ * ends meanwhile takes its bytes since the first sample with it: an undercount, never a negative figure).
  * Argument: the appliance's pid.
  */
 public final class AllocProbe {
@@ -42,21 +39,15 @@ public final class AllocProbe {
                 long[] ids = threads.getAllThreadIds();
                 long[] bytes = threads.getThreadAllocatedBytes(ids);
                 java.lang.management.ThreadInfo[] infos = threads.getThreadInfo(ids);
-                Map<String, Long> byGroup = new TreeMap<>();
-                long total = 0;
+                StringBuilder json = new StringBuilder("{\"threads\":{");
+                String sep = "";
                 for (int i = 0; i < ids.length; i++) {
                     if (bytes[i] < 0 || infos[i] == null) {
                         continue; // ended meanwhile
                     }
-                    total += bytes[i];
                     String group = infos[i].getThreadName().replaceAll("[-#\\s]*\\d+$", "");
-                    byGroup.merge(group, bytes[i], Long::sum);
-                }
-                StringBuilder json = new StringBuilder(String.format(Locale.ROOT, "{\"total\":%d,\"byGroup\":{", total));
-                String sep = "";
-                for (Map.Entry<String, Long> e : byGroup.entrySet()) {
-                    json.append(sep).append('"').append(e.getKey().replace("\"", "'").replace("\\", "/"))
-                            .append("\":").append(e.getValue());
+                    json.append(sep).append('"').append(ids[i]).append("\":[\"")
+                            .append(group.replace("\"", "'").replace("\\", "/")).append("\",").append(bytes[i]).append(']');
                     sep = ",";
                 }
                 System.out.println(json.append("}}"));
