@@ -44,6 +44,8 @@ class PythonLoop:
         self.score_name = meta["lineside.score"]
         self.format = int(meta.get("lineside.format", "1"))
         self.output_names = [o.name for o in self.session.get_outputs()]
+        roi = meta.get("lineside.input.roi")  # x,y,w,h in source pixels, cropped before the resize
+        self.roi = tuple(int(v) for v in roi.split(",")) if roi else None
         self.threshold = float(meta["lineside.threshold"])
         sigma = float(meta.get("lineside.score.sigma", "2.0"))
         radius = int(math.ceil(3 * sigma))
@@ -71,6 +73,11 @@ class PythonLoop:
             a = np.asarray(im, dtype=np.float32) * np.float32(1 / 255)
         if a.ndim == 2:
             a = a[:, :, None]
+        if self.roi:
+            x, y, w, h = self.roi
+            if x + w > a.shape[1] or y + h > a.shape[0]:
+                raise ValueError("roi-outside-image")
+            a = a[y:y + h, x:x + w]
         a = a[:, :, :3]
         if self.channels == 1:
             planes = [a[:, :, 0] if a.shape[2] == 1 else a @ np.array([0.299, 0.587, 0.114], dtype=np.float32)]
