@@ -96,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--model-version", default="1", help="model version for the metadata (default 1)")
     t.add_argument("--device", default=None, help="cpu, cuda, cuda:0 (default: cuda when available)")
     t.add_argument("--threads", type=_positive_int("--threads"), default=None, help="CPU threads for PyTorch")
+    t.add_argument("--roi", default=None,
+                   help="x,y,w,h: crop every image to this region (source pixels) before the resize; "
+                        "written to the model (lineside.input.roi, format 2) so the appliance crops alike")
     t.add_argument("--format", type=int, choices=(1, 2), default=2,
                    help="model format: 2 (default) puts the score and anomaly map in the graph; "
                         "1 writes the reconstruction-only form for appliances that predate format 2")
@@ -217,7 +220,10 @@ def cmd_train(args) -> int:
         torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     device = T.pick_device(args.device)
-    x, files = preprocess.load_folder(args.good, args.size, args.size, args.channels, "good", not args.quiet)
+    roi = preprocess.parse_roi(args.roi)
+    if roi and args.format == 1:
+        raise UserError("--roi needs --format 2: format-1 appliances do not crop")
+    x, files = preprocess.load_folder(args.good, args.size, args.size, args.channels, "good", not args.quiet, roi=roi)
     rng = np.random.default_rng(args.seed)
     if args.group_similar:
         cal_idx = split.holdout_groups(x, args.calibration_fraction, rng)
@@ -255,6 +261,8 @@ def cmd_train(args) -> int:
                          fmt=args.format)
     if args.format == 2:
         meta["lineside.map.max"] = export.map_max(cal_maps)
+    if roi:
+        meta["lineside.input.roi"] = ",".join(str(v) for v in roi)
     # For information (ignored by the appliance): the threshold each score function would get
     # from the same held-out images, so `evaluate` can compare them at the same alpha.
     for name in S.SCORES:
@@ -312,7 +320,7 @@ def cmd_calibrate(args) -> int:
     if len(files) < need:
         raise UserError(f"n={len(files)} good images is too small for alpha={args.alpha}: "
                         f"at least {need} are needed (add images or raise --alpha)")
-    x, _ = preprocess.load_folder(args.good, m.width, m.height, m.channels, "good", not args.quiet)
+    x, _ = preprocess.load_folder(args.good, m.width, m.height, m.channels, "good", not args.quiet, roi=m.roi)
     source = None
     if m.format == 2 and (score != m.score or sigma != m.sigma):
         # A format-2 autoencoder changes its score function by changing the head of its graph.
@@ -351,7 +359,7 @@ def cmd_upgrade(args) -> int:
     onnx_bytes = export.rehead(m.path.read_bytes(), m.score, m.sigma, m.channels, m.height, m.width)
     meta = {"lineside.format": 2}
     if args.good:
-        x, _ = preprocess.load_folder(args.good, m.width, m.height, m.channels, "good", not args.quiet)
+        x, _ = preprocess.load_folder(args.good, m.width, m.height, m.channels, "good", not args.quiet, roi=m.roi)
         export.head_parity(onnx_bytes, x[: min(8, len(x))], m.score, m.sigma)
         _, maps, _ = export.detect(export.session(onnx_bytes), x)
         meta["lineside.map.max"] = export.map_max(maps)
@@ -371,9 +379,9 @@ def cmd_evaluate(args) -> int:
     report_dir = Path(args.report)
     if report_dir.exists() and not report_dir.is_dir():
         raise UserError(f"--report {report_dir} exists and is not a directory")
-    xg, fg = preprocess.load_folder(args.good, m.width, m.height, m.channels, "good", not args.quiet)
+    xg, fg = preprocess.load_folder(args.good, m.width, m.height, m.channels, "good", not args.quiet, roi=m.roi)
     xd, fd = preprocess.load_folder(args.defect, m.width, m.height, m.channels, "defect", not args.quiet,
-                                    recursive=True)
+                                    recursive=True, roi=m.roi)
     sg, mg, yg = m.infer(xg, keep_reconstructions=m.has_reconstruction, progress=not args.quiet)
     sd, md, yd = m.infer(xd, keep_reconstructions=m.has_reconstruction, progress=not args.quiet)
     rep = {"model": str(m.path), "model_name": m.meta.get("lineside.model.name"),
