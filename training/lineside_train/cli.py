@@ -96,6 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--model-version", default="1", help="model version for the metadata (default 1)")
     t.add_argument("--device", default=None, help="cpu, cuda, cuda:0 (default: cuda when available)")
     t.add_argument("--threads", type=_positive_int("--threads"), default=None, help="CPU threads for PyTorch")
+    t.add_argument("--roi", default=None,
+                   help="x,y,w,h: crop every image to this region (source pixels) before the resize; "
+                        "written to the model (lineside.input.roi, format 2) so the appliance crops alike")
+    t.add_argument("--format", type=int, choices=(1, 2), default=2,
+                   help="model format: 2 (default) puts the score and anomaly map in the graph; "
+                        "1 writes the reconstruction-only form for appliances that predate format 2")
     t.add_argument("--quiet", action="store_true", help="no progress bars")
 
     c = sub.add_parser("calibrate", help="set a model's threshold from held-out good images")
@@ -109,12 +115,37 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--out", required=True)
     c.add_argument("--quiet", action="store_true")
 
+    u = sub.add_parser("upgrade", help="convert a format-1 model to format 2 (score and map in the graph)")
+    u.add_argument("--model", required=True, help="format-1 model file")
+    u.add_argument("--out", required=True, help="format-2 model file to write")
+    u.add_argument("--good", default=None,
+                   help="optional folder of good images: checks the graph's score against the reference and "
+                        "sets lineside.map.max from them")
+    u.add_argument("--quiet", action="store_true")
+
     e = sub.add_parser("evaluate", help="score labelled good and defective images; report and plots")
     e.add_argument("--model", required=True)
     e.add_argument("--good", required=True)
     e.add_argument("--defect", required=True)
     e.add_argument("--report", required=True, help="folder for report.json and the plots")
+    e.add_argument("--masks", default=None,
+                   help="folder of defect masks (same file stem, or stem + _mask, any subfolder): adds pixel AUROC "
+                        "and draws map and mask side by side")
+    e.add_argument("--equalise-brightness", action="store_true",
+                   help="also score every image brightness- and contrast-equalised (report key `equalised`): "
+                        "a model that separates by brightness loses its AUROC there")
     e.add_argument("--quiet", action="store_true")
+
+    q = sub.add_parser("bench-quality", help="the default train command on every data set: one Markdown table")
+    q.add_argument("--datasets", required=True,
+                   help="folder of data sets, each with train/good and test/{good,defect} (test/defect may hold "
+                        "one folder per defect kind; masks/ where present); casting300 is split by similarity")
+    q.add_argument("--work", default="runs/bench-quality", help="models, reports and splits (default runs/bench-quality)")
+    q.add_argument("--sets", default=None, help="comma list of data set names (default: all)")
+    q.add_argument("--budget", default=None, help="passed to train (default: train's own default)")
+    q.add_argument("--train-args", default="",
+                   help="extra flags for train, one string (the table is the default command only without them)")
+    q.add_argument("--quiet", action="store_true")
 
     s = sub.add_parser("synth", help="draw synthetic cast parts, good and defective")
     s.add_argument("--out", required=True)
@@ -130,7 +161,7 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return {"train": cmd_train, "calibrate": cmd_calibrate, "evaluate": cmd_evaluate,
-                "synth": cmd_synth}[args.command](args)
+                "synth": cmd_synth, "upgrade": cmd_upgrade, "bench-quality": cmd_bench_quality}[args.command](args)
     except UserError as e:
         print(f"{PROG} {args.command}: error: {e}", file=sys.stderr)
         return 2
@@ -149,6 +180,7 @@ def cmd_train(args) -> int:
 
     from . import calibrate as cal
     from . import export, models, preprocess, split
+    from . import heads
     from . import scores as S
     from . import train as T
 
@@ -188,7 +220,10 @@ def cmd_train(args) -> int:
         torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     device = T.pick_device(args.device)
-    x, files = preprocess.load_folder(args.good, args.size, args.size, args.channels, "good", not args.quiet)
+    roi = preprocess.parse_roi(args.roi)
+    if roi and args.format == 1:
+        raise UserError("--roi needs --format 2: format-1 appliances do not crop")
+    x, files = preprocess.load_folder(args.good, args.size, args.size, args.channels, "good", not args.quiet, roi=roi)
     rng = np.random.default_rng(args.seed)
     if args.group_similar:
         cal_idx = split.holdout_groups(x, args.calibration_fraction, rng)
@@ -208,12 +243,26 @@ def cmd_train(args) -> int:
                    progress=not args.quiet, loss=args.loss, corruption=args.corrupt)
     onnx_bytes = export.to_onnx_bytes(model, args.channels, args.size)
     diff = export.parity(model, onnx_bytes, x_cal[: min(8, len(x_cal))])
+    if args.format == 2:
+        # The score function becomes part of the graph (CONTRACT.md, format 2).
+        onnx_bytes = export.attach_head(onnx_bytes, export.head_onnx_bytes(
+            heads.ScoreHead(args.score, args.sigma), args.channels, args.size, args.size))
+        export.head_parity(onnx_bytes, x_cal[: min(8, len(x_cal))], args.score, args.sigma)
     sess = export.session(onnx_bytes)
-    y_cal = export.run(sess, x_cal, progress=not args.quiet, desc="calibrating")
-    cal_scores = S.score_batch(args.score, x_cal, y_cal, args.sigma)
+    if args.format == 2:
+        cal_scores, cal_maps, y_cal = export.detect(sess, x_cal, keep_reconstructions=True,
+                                                    progress=not args.quiet, desc="calibrating")
+    else:
+        y_cal = export.run(sess, x_cal, progress=not args.quiet, desc="calibrating")
+        cal_scores = S.score_batch(args.score, x_cal, y_cal, args.sigma)
     thr = cal.threshold(cal_scores, args.alpha)
     meta = base_metadata(args.size, args.size, args.channels, args.score, args.sigma, thr, args.alpha,
-                         len(x_cal), float(np.median(cal_scores)), args.name or out.stem, args.model_version, args.arch)
+                         len(x_cal), float(np.median(cal_scores)), args.name or out.stem, args.model_version, args.arch,
+                         fmt=args.format)
+    if args.format == 2:
+        meta["lineside.map.max"] = export.map_max(cal_maps)
+    if roi:
+        meta["lineside.input.roi"] = ",".join(str(v) for v in roi)
     # For information (ignored by the appliance): the threshold each score function would get
     # from the same held-out images, so `evaluate` can compare them at the same alpha.
     for name in S.SCORES:
@@ -233,9 +282,10 @@ def cmd_train(args) -> int:
     return 0
 
 
-def base_metadata(width, height, channels, score, sigma, thr, alpha, n, median, name, version, arch=None) -> dict:
+def base_metadata(width, height, channels, score, sigma, thr, alpha, n, median, name, version, arch=None,
+                  fmt: int = 1) -> dict:
     meta = {
-        "lineside.format": 1,
+        "lineside.format": fmt,
         "lineside.input.width": width, "lineside.input.height": height, "lineside.input.channels": channels,
         "lineside.input.resize": "area",
         "lineside.score": score, "lineside.score.sigma": float(sigma),
@@ -255,6 +305,9 @@ def cmd_calibrate(args) -> int:
     from . import scores as S
 
     m = export.LoadedModel(args.model)
+    if (args.score is not None or args.sigma is not None) and not m.has_reconstruction:
+        raise UserError(f"{args.model} computes its own score in the graph and has no reconstruction: "
+                        f"--score and --sigma cannot change it")
     score = args.score or m.score
     if args.sigma is not None:
         sigma = args.sigma
@@ -267,38 +320,70 @@ def cmd_calibrate(args) -> int:
     if len(files) < need:
         raise UserError(f"n={len(files)} good images is too small for alpha={args.alpha}: "
                         f"at least {need} are needed (add images or raise --alpha)")
-    x, _ = preprocess.load_folder(args.good, m.width, m.height, m.channels, "good", not args.quiet)
-    y = m.reconstruct(x, progress=not args.quiet)
-    s = S.score_batch(score, x, y, sigma)
+    x, _ = preprocess.load_folder(args.good, m.width, m.height, m.channels, "good", not args.quiet, roi=m.roi)
+    source = None
+    if m.format == 2 and (score != m.score or sigma != m.sigma):
+        # A format-2 autoencoder changes its score function by changing the head of its graph.
+        source = export.rehead(m.path.read_bytes(), score, sigma, m.channels, m.height, m.width)
+        export.head_parity(source, x[: min(8, len(x))], score, sigma)
+        m = export.LoadedModel.from_bytes(source, m.path)
+    s, maps, y = m.infer(x, keep_reconstructions=m.has_reconstruction, progress=not args.quiet, desc="calibrating")
     thr = cal.threshold(s, args.alpha)
     old = m.threshold
-    meta = {"lineside.score": score, "lineside.score.sigma": float(sigma), "lineside.threshold": thr,
+    meta = {"lineside.threshold": thr,
             "lineside.calibration.alpha": float(args.alpha), "lineside.calibration.n": len(x),
             "lineside.calibration.median": float(np.median(s))}
-    for name in S.SCORES:  # information: every score function's threshold from the same images
-        meta[f"lineside.calibration.threshold.{name}"] = cal.threshold(
-            S.score_batch(name, x, y, S.sigma_for(name, score, sigma)), args.alpha)
-    m.rewrite(meta, args.out)
+    if m.has_reconstruction:
+        meta.update({"lineside.score": score, "lineside.score.sigma": float(sigma)})
+        for name in S.SCORES:  # information: every score function's threshold from the same images
+            meta[f"lineside.calibration.threshold.{name}"] = cal.threshold(
+                S.score_batch(name, x, y, S.sigma_for(name, score, sigma)), args.alpha)
+    if m.format == 2:
+        meta["lineside.map.max"] = export.map_max(maps)
+    m.rewrite(meta, args.out, source)
     print(f"wrote {args.out}: {score} threshold {thr:.6g} (was {old if old is None else f'{old:.6g}'}), "
           f"alpha {args.alpha}, n {len(x)}, median {np.median(s):.6g}", file=sys.stderr)
+    return 0
+
+
+def cmd_upgrade(args) -> int:
+    """Format 1 -> format 2: the same network, its score function appended to the graph."""
+    from . import export, preprocess
+
+    m = export.LoadedModel(args.model)
+    if m.format != 1:
+        raise UserError(f"{args.model} is already format {m.format}")
+    out = Path(args.out)
+    if out.exists() and out.is_dir():
+        raise UserError(f"--out {out} is a directory; give a file name such as model.onnx")
+    onnx_bytes = export.rehead(m.path.read_bytes(), m.score, m.sigma, m.channels, m.height, m.width)
+    meta = {"lineside.format": 2}
+    if args.good:
+        x, _ = preprocess.load_folder(args.good, m.width, m.height, m.channels, "good", not args.quiet, roi=m.roi)
+        export.head_parity(onnx_bytes, x[: min(8, len(x))], m.score, m.sigma)
+        _, maps, _ = export.detect(export.session(onnx_bytes), x)
+        meta["lineside.map.max"] = export.map_max(maps)
+    m.rewrite(meta, out, onnx_bytes)
+    print(f"wrote {out}: format 2, {m.score} in the graph, threshold {m.threshold} kept"
+          + (f", map max {meta['lineside.map.max']:.6g} from {args.good}" if args.good else ""), file=sys.stderr)
     return 0
 
 
 def cmd_evaluate(args) -> int:
     from . import evaluate as E
     from . import export, preprocess
+    from . import quality as Q
     from . import scores as S
 
     m = export.LoadedModel(args.model)
     report_dir = Path(args.report)
     if report_dir.exists() and not report_dir.is_dir():
         raise UserError(f"--report {report_dir} exists and is not a directory")
-    xg, fg = preprocess.load_folder(args.good, m.width, m.height, m.channels, "good", not args.quiet)
-    xd, fd = preprocess.load_folder(args.defect, m.width, m.height, m.channels, "defect", not args.quiet)
-    yg = m.reconstruct(xg, progress=not args.quiet)
-    yd = m.reconstruct(xd, progress=not args.quiet)
-    sg = S.score_batch(m.score, xg, yg, m.sigma)
-    sd = S.score_batch(m.score, xd, yd, m.sigma)
+    xg, fg = preprocess.load_folder(args.good, m.width, m.height, m.channels, "good", not args.quiet, roi=m.roi)
+    xd, fd = preprocess.load_folder(args.defect, m.width, m.height, m.channels, "defect", not args.quiet,
+                                    recursive=True, roi=m.roi)
+    sg, mg, yg = m.infer(xg, keep_reconstructions=m.has_reconstruction, progress=not args.quiet)
+    sd, md, yd = m.infer(xd, keep_reconstructions=m.has_reconstruction, progress=not args.quiet)
     rep = {"model": str(m.path), "model_name": m.meta.get("lineside.model.name"),
            "model_version": m.meta.get("lineside.model.version"), "arch": m.meta.get("lineside.model.arch"),
            "score": m.score, "sigma": m.sigma,
@@ -310,9 +395,9 @@ def cmd_evaluate(args) -> int:
     if m.threshold is None:
         rep.update({"threshold": None, "fpr": None, "tpr": None, "f1": None})
     # Threshold-free figures of every score function, for comparison (same reconstructions; the
-    # model's sigma for its own score, each other score's default sigma).
+    # model's sigma for its own score, each other score's default sigma). Only for autoencoders.
     rep["by_score"] = {}
-    for name in S.SCORES:
+    for name in S.SCORES if m.has_reconstruction else ():
         sn = S.sigma_for(name, m.score, m.sigma)
         a, b = S.score_batch(name, xg, yg, sn), S.score_batch(name, xd, yd, sn)
         rep["by_score"][name] = {"auroc": E.auroc(a, b), "average_precision": E.average_precision(a, b)}
@@ -322,6 +407,20 @@ def cmd_evaluate(args) -> int:
         if t is not None:
             at = E.at_threshold(a, b, float(t))
             rep["by_score"][name].update({"threshold": at["threshold"], "fpr": at["fpr"], "tpr": at["tpr"]})
+    masks = None
+    rep["pixel_auroc"] = None
+    if args.masks:
+        found = Q.find_masks(fd, args.masks)
+        masks = [None if f is None else Q.load_mask(f, m.width, m.height) for f in found]
+        rep["masks"] = {"folder": str(args.masks), "found": sum(f is not None for f in found), "of": len(fd)}
+        rep["pixel_auroc"] = Q.pixel_auroc(Q.upsample(mg, m.width, m.height), Q.upsample(md, m.width, m.height), masks)
+    if args.equalise_brightness:
+        mean = float(xg.mean())
+        std = float(xg.reshape(len(xg), -1).std(axis=1).mean())
+        eg, _, _ = m.infer(Q.equalise_brightness(xg, mean, std), keep_maps=False, progress=not args.quiet)
+        ed, _, _ = m.infer(Q.equalise_brightness(xd, mean, std), keep_maps=False, progress=not args.quiet)
+        rep["equalised"] = {"auroc": E.auroc(eg, ed), "average_precision": E.average_precision(eg, ed),
+                            "mean": mean, "std": std}
     rep["images"] = ([{"file": str(f), "label": "good", "score": float(v)} for f, v in zip(fg, sg)] +
                      [{"file": str(f), "label": "defect", "score": float(v)} for f, v in zip(fd, sd)])
     report_dir.mkdir(parents=True, exist_ok=True)
@@ -329,19 +428,48 @@ def cmd_evaluate(args) -> int:
     if m.threshold is not None:
         title += f", FPR {fig['fpr']:.3f}, TPR {fig['tpr']:.3f}"
     E.plot_scores(sg, sd, m.threshold, m.score, report_dir / "scores.png", title)
-    E.plot_reconstructions(xg, yg, xd, yd, report_dir / "reconstructions.png")
+    rep["plots"] = ["scores.png", "residuals.png"]
+    if m.has_reconstruction:
+        E.plot_reconstructions(xg, yg, xd, yd, report_dir / "reconstructions.png")
+        rep["plots"].insert(1, "reconstructions.png")
     ig, id_ = E._pick(len(xg), 4), E._pick(len(xd), 4)  # the same parts as in the grid above
-    E.plot_residuals(xg[ig], S.residual_maps(xg[ig], yg[ig], m.sigma, m.score), sg[ig],
-                     xd[id_], S.residual_maps(xd[id_], yd[id_], m.sigma, m.score), sd[id_], m.threshold,
-                     report_dir / "residuals.png",
-                     map_label="1 - SSIM" if m.score == "ssim" else "residual |y - x| (blurred)")
-    rep["plots"] = ["scores.png", "reconstructions.png", "residuals.png"]
+    E.plot_residuals(xg[ig], mg[ig, 0], sg[ig], xd[id_], md[id_, 0], sd[id_], m.threshold,
+                     report_dir / "residuals.png", map_label=_map_label(m),
+                     masks=None if masks is None else [masks[i] for i in id_])
     p = E.write_report(rep, report_dir)
     line = f"{m.score}: AUROC {fig['auroc']:.4f}, AP {fig['average_precision']:.4f}"
+    if rep["pixel_auroc"] is not None:
+        line += f", pixel AUROC {rep['pixel_auroc']:.4f} ({rep['masks']['found']} masks)"
+    if "equalised" in rep:
+        line += f", brightness-equalised AUROC {rep['equalised']['auroc']:.4f}"
     if m.threshold is not None:
         line += f", threshold {m.threshold:.6g}: FPR {fig['fpr']:.4f}, TPR {fig['tpr']:.4f}, F1 {fig['f1']:.4f}"
     print(f"{line} (n_good {len(xg)}, n_defect {len(xd)}); report {p}")
     return 0
+
+
+def cmd_bench_quality(args) -> int:
+    import datetime
+    import shlex
+
+    from . import quality as Q
+
+    only = [v for v in args.sets.split(",") if v] if args.sets else None
+    rows = Q.bench_quality(args.datasets, args.work, args.budget, shlex.split(args.train_args), only, args.quiet)
+    if not rows:
+        raise UserError(f"no data set under {args.datasets} has train/good and test/good + test/defect")
+    print(f"bench-quality, {datetime.date.today().isoformat()}, datasets {args.datasets}"
+          + (f", train args {args.train_args!r}" if args.train_args else "")
+          + (f", budget {args.budget}" if args.budget else "") + ":\n")
+    print(Q.markdown_table(rows))
+    return 0
+
+
+def _map_label(m) -> str:
+    from .scores import SCORES
+    if m.score not in SCORES:
+        return f"anomaly map ({m.score})"
+    return "1 - SSIM" if m.score == "ssim" else "residual |y - x| (blurred)"
 
 
 def _f(v):

@@ -1,7 +1,10 @@
 """Write the golden vectors of training/CONTRACT.md that the Java tests reproduce.
 
-    python -m lineside_train.golden --gray-model ../src/main/resources/lineside/default-model.onnx \
-        --out ../src/test/resources/golden
+    python -m lineside_train.golden --gray-model ../src/test/resources/golden/golden-gray.onnx \
+        --gray2-model ../src/main/resources/lineside/default-model.onnx --out ../src/test/resources/golden
+
+`--gray-model` is the format-1 default model (golden-gray.onnx is its copy), `--gray2-model` the
+format-2 default model; golden.json pins format 1, golden2.json format 2.
 
 Images cover every decode path (8-bit gray, RGB, RGBA, palette, 16-bit gray) and both resize
 directions with non-integer ratios; one model is gray (the default model, copied), one is a
@@ -107,6 +110,50 @@ def make_rgb_model(path: Path, calib_dir: Path) -> None:
     export.save(export.with_metadata(onnx_bytes, meta), path)
 
 
+class TinyStrip(nn.Module):
+    """A format-2 detector with a map a quarter of its non-square input: map = 4x4 mean of |y - x|."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = TinyRgb()
+
+    def forward(self, x):
+        y = self.net(x)
+        heat = nn.functional.avg_pool2d((y - x).abs().mean(dim=1, keepdim=True), 4)
+        return heat.amax(dim=(1, 2, 3)), heat, y
+
+
+def make_strip_model(path: Path) -> None:
+    """Format 2, 3 channels, W 64 x H 24, anomaly map 16 x 6: swapped axes or a wrong map size show."""
+    torch.manual_seed(SEED + 2)
+    width, height = 64, 24
+    model = TinyStrip().eval()
+    onnx_bytes = export.detector_to_onnx_bytes(model, 3, height, width, with_reconstruction=True)
+    rng = np.random.default_rng(SEED + 3)
+    xs = np.concatenate([preprocess.to_tensor(np.repeat(synth.render_part(96, rng)[:, :, None], 3, axis=2)
+                                              .astype(np.float32), width, height, 3) for _ in range(9)])
+    export.detector_parity(model, onnx_bytes, xs[:3])
+    s, maps, _ = export.detect(export.session(onnx_bytes), xs)
+    alpha = 0.1
+    meta = base_metadata(width, height, 3, "strip-test", 1.0, cal.threshold(s, alpha), alpha, len(xs),
+                         float(np.median(s)), "golden2-rgb-strip", "1", "tiny", fmt=2)
+    meta["lineside.map.max"] = export.map_max(maps)
+    export.save(export.with_metadata(onnx_bytes, meta), path)
+
+
+def case2(model: export.LoadedModel, image: Path) -> dict:
+    x = preprocess.load(image, model.width, model.height, model.channels)
+    s, maps, _ = model.infer(x)
+    x64, m64 = x.astype(np.float64), maps.astype(np.float64)
+    return {
+        "image": image.name,
+        "input": {"sum": float(x64.sum()), "sumOfSquares": float((x64 * x64).sum()),
+                  "first": [float(v) for v in x.ravel()[:16]]},
+        "score": float(s[0]),
+        "map": {"shape": list(maps.shape), "max": float(m64.max()), "sum": float(m64.sum())},
+    }
+
+
 def case(model: export.LoadedModel, image: Path) -> dict:
     x = preprocess.load(image, model.width, model.height, model.channels)
     y = model.reconstruct(x)
@@ -121,13 +168,15 @@ def case(model: export.LoadedModel, image: Path) -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m lineside_train.golden")
-    ap.add_argument("--gray-model", required=True, help="the default model (copied as golden-gray.onnx)")
+    ap.add_argument("--gray-model", required=True, help="the format-1 default model (copied as golden-gray.onnx)")
+    ap.add_argument("--gray2-model", required=True, help="the format-2 default model (copied as golden2-gray.onnx)")
     ap.add_argument("--out", required=True)
     args = ap.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     images = make_images(out)
-    shutil.copyfile(args.gray_model, out / "golden-gray.onnx")
+    if Path(args.gray_model).resolve() != (out / "golden-gray.onnx").resolve():
+        shutil.copyfile(args.gray_model, out / "golden-gray.onnx")
     make_rgb_model(out / "golden-rgb.onnx", out)
     doc = {"tolerance": 1e-4, "models": []}
     for f in ("golden-gray.onnx", "golden-rgb.onnx"):
@@ -135,6 +184,16 @@ def main(argv=None) -> int:
         doc["models"].append({"file": f, "cases": [case(m, out / name) for name in images]})
     (out / "golden.json").write_text(json.dumps(doc, indent=2) + "\n")
     print(f"wrote {out / 'golden.json'}: {len(doc['models'])} models x {len(images)} images")
+    shutil.copyfile(args.gray2_model, out / "golden2-gray.onnx")
+    make_strip_model(out / "golden2-rgb-strip.onnx")
+    doc2 = {"tolerance": 1e-5, "models": []}
+    for f in ("golden2-gray.onnx", "golden2-rgb-strip.onnx"):
+        m = export.LoadedModel(out / f)
+        if m.format != 2:
+            raise SystemExit(f"{f} is format {m.format}; golden2.json pins format 2")
+        doc2["models"].append({"file": f, "cases": [case2(m, out / name) for name in images]})
+    (out / "golden2.json").write_text(json.dumps(doc2, indent=2) + "\n")
+    print(f"wrote {out / 'golden2.json'}: {len(doc2['models'])} models x {len(images)} images")
     return 0
 
 

@@ -24,6 +24,8 @@ def test_default_model_is_small_and_complete(default_model):
     for key in export.REQUIRED_KEYS:
         assert default_model.meta.get(key), key
     assert default_model.channels == 1
+    assert default_model.format == 2  # the appliance runs the graph's own score
+    assert float(default_model.meta["lineside.map.max"]) > default_model.threshold
     assert int(default_model.meta["lineside.calibration.n"]) >= 99  # enough for its alpha
     assert float(default_model.meta["lineside.calibration.median"]) < default_model.threshold
 
@@ -31,7 +33,7 @@ def test_default_model_is_small_and_complete(default_model):
 def _sample_scores(model, kind):
     files = preprocess.list_images(SAMPLES / kind)
     x = np.concatenate([preprocess.load(f, model.width, model.height, model.channels) for f in files])
-    return S.score_batch(model.score, x, model.reconstruct(x), model.sigma)
+    return model.infer(x, keep_maps=False)[0]
 
 
 def test_samples_get_the_right_verdict_with_margin(default_model):
@@ -63,3 +65,38 @@ def test_golden_vectors_reproduce():
                 assert S.score(name, x, y, model.sigma) == pytest.approx(case["scores"][name], rel=tol), \
                     (entry["file"], case["image"], name)
     assert kinds == {1, 3}
+
+
+def test_format2_golden_vectors_reproduce():
+    doc = json.loads((GOLDEN / "golden2.json").read_text())
+    tol = doc["tolerance"]
+    shapes = set()
+    for entry in doc["models"]:
+        model = export.LoadedModel(GOLDEN / entry["file"])
+        assert model.format == 2
+        assert len(entry["cases"]) >= 6
+        for case in entry["cases"]:
+            x = preprocess.load(GOLDEN / case["image"], model.width, model.height, model.channels)
+            x64 = x.astype(np.float64)
+            assert x64.sum() == pytest.approx(case["input"]["sum"], rel=tol)
+            s, maps, _ = model.infer(x)
+            assert float(s[0]) == pytest.approx(case["score"], rel=tol), (entry["file"], case["image"])
+            assert list(maps.shape) == case["map"]["shape"]
+            assert float(maps.max()) == pytest.approx(case["map"]["max"], rel=tol)
+            assert float(maps.astype(np.float64).sum()) == pytest.approx(case["map"]["sum"], rel=tol)
+            shapes.add(tuple(case["map"]["shape"]))
+    # the default model's full-size map and the strip model's quarter-size, non-square one
+    assert shapes == {(1, 1, 128, 128), (1, 1, 6, 16)}
+
+
+def test_default_model_is_the_format1_network_with_its_score_in_the_graph():
+    """golden-gray.onnx is the format-1 original: same reconstruction, and the graph's score equals
+    the format-1 score computed in numpy on it."""
+    f1 = export.LoadedModel(GOLDEN / "golden-gray.onnx")
+    f2 = export.LoadedModel(DEFAULT_MODEL)
+    assert f1.format == 1 and f1.meta["lineside.threshold"] == f2.meta["lineside.threshold"]
+    x = np.concatenate([preprocess.load(f, 128, 128, 1) for f in preprocess.list_images(SAMPLES / "defect")])
+    s1, _, y1 = f1.infer(x, keep_reconstructions=True)
+    s2, _, y2 = f2.infer(x, keep_reconstructions=True)
+    np.testing.assert_array_equal(y1, y2)
+    np.testing.assert_allclose(s2, s1, rtol=1e-6)
