@@ -151,8 +151,10 @@ public class HistoryResource {
     @Path("{id}/heatmap.png")
     @Produces({"image/png", MediaType.APPLICATION_JSON})
     @Operation(summary = "The residual heatmap over the image",
-            description = "The residual map, upsampled to the image's size, overlaid in the inferno colour map with a"
-                    + " colour bar of its numeric range (and the threshold mark when the score is max-blur or ssim)."
+            description = "The map shown to people (format 1: the residual map; format 2: the graph's anomaly_map),"
+                    + " upsampled to the image's size (to the region of interest when one is set, the rest dimmed),"
+                    + " overlaid in the inferno colour map with a colour bar of its numeric range (format 1: the threshold"
+                    + " mark when the score is max-blur or ssim; format 2: the model's fixed scale, lineside.map.max)."
                     + " Kept for recent inspections only.")
     @APIResponse(responseCode = "200", description = "PNG of the image's size")
     @APIResponse(responseCode = "404", description = "Unknown inspection, image no longer kept, or model no longer in service",
