@@ -167,6 +167,26 @@ public class HistoryResource {
         }
     }
 
+    @GET
+    @Path("{id}/reconstruction.png")
+    @Produces({"image/png", MediaType.APPLICATION_JSON})
+    @Operation(summary = "The model's reconstruction of the image",
+            description = "What the model expected to see, at model resolution (of the region of interest when one is"
+                    + " set): every format-1 model outputs it, a format-2 model only when its graph declares the optional"
+                    + " output 'reconstruction'. Recomputed with the model that scored the image, while it is in service."
+                    + " Kept images only.")
+    @APIResponse(responseCode = "200", description = "PNG of the model's input size")
+    @APIResponse(responseCode = "404", description = "Unknown inspection, image no longer kept, model no longer in service"
+            + " (reconstruction-unavailable) or a model without a reconstruction (no-reconstruction)",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
+    public Response reconstruction(@PathParam("id") String id) {
+        try {
+            return Response.ok(retention.reconstructionPng(id), "image/png").cacheControl(IMMUTABLE).build();
+        } catch (Retention.Unavailable e) {
+            return missingImage(id, e.error, e.getMessage());
+        }
+    }
+
     /** 404 with the reason; an id the journal does not know at all is said to be unknown. */
     private Response missingImage(String id, String error, String detail) {
         if (history.get(id).isEmpty()) {

@@ -59,6 +59,7 @@ class StripModelEndToEndTest {
     static final double DEFECT_SCORE = 0.9;
     static final double THRESHOLD = 0.3;
     static final byte[] STRIP_MODEL = OnnxModelBuilder.format2(3, 256, 640)
+            .withReconstruction()
             .with("lineside.map.max", "0.5")
             .with("lineside.input.roi", "0,0,640,256")
             .with("lineside.threshold", String.valueOf(THRESHOLD))
@@ -253,7 +254,7 @@ class StripModelEndToEndTest {
                 .body("input.shape", equalTo(List.of(1, 3, 256, 640)))
                 .body("outputs.score", equalTo(List.of(1)))
                 .body("outputs.anomaly_map", equalTo(List.of(1, 1, 64, 160)))
-                .body("outputs.reconstruction", equalTo(null))
+                .body("outputs.reconstruction", equalTo(List.of(1, 3, 256, 640)))
                 .body("score.computedBy", equalTo("graph"))
                 .body("score.function", equalTo("max-pool"))
                 .body("mapMax", equalTo(0.5f))
@@ -262,6 +263,16 @@ class StripModelEndToEndTest {
                 .body("roi.height", equalTo(256))
                 .body("roi.source", equalTo("config"))
                 .body("metadata.'lineside.input.roi'", equalTo("0,0,640,256"));
+
+        // The optional reconstruction (this graph's: its input) at model resolution, of the region of interest:
+        // the square, at (500, 150) in the image, is at (420, 118) in the region 80,32,640,256.
+        BufferedImage reconstruction = ImageIO.read(new ByteArrayInputStream(given()
+                .get("/api/v1/inspections/" + answer.getString("id") + "/reconstruction.png")
+                .then().statusCode(200).contentType("image/png").extract().asByteArray()));
+        assertEquals(640, reconstruction.getWidth());
+        assertEquals(256, reconstruction.getHeight());
+        assertEquals(0xFFFFFF, reconstruction.getRGB(420 + 12, 118 + 12) & 0xFFFFFF, "the white square");
+        assertEquals(BACKGROUND * 0x010101, reconstruction.getRGB(10, 10) & 0xFFFFFF, "the dark surface");
 
         // Stats consume the score whatever the format.
         given().get("/api/v1/stats?window=5m").then().statusCode(200)
