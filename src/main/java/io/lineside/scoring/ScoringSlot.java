@@ -262,6 +262,22 @@ public final class ScoringSlot implements AutoCloseable {
         return output.get(i);
     }
 
+    /**
+     * Copies the reconstruction ({@code C*H*W} values, NCHW, as the model output it) into {@code target};
+     * for a model that outputs one (every format-1 model, a format-2 model that declares it).
+     */
+    public void copyReconstruction(float[] target) {
+        requireInferred();
+        if (output == null) {
+            throw new IllegalStateException("this model outputs no reconstruction");
+        }
+        int n = geometry.elements();
+        if (target.length < n) {
+            throw new IllegalArgumentException("the reconstruction needs " + n + " floats, got " + target.length);
+        }
+        output.get(0, target, 0, n);
+    }
+
     /** Element {@code i} of a format-2 model's anomaly map; for tests and diagnostics. */
     public float mapAt(int i) {
         requireInferred();

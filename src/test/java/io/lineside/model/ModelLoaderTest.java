@@ -108,6 +108,18 @@ class ModelLoaderTest {
     }
 
     @Test
+    void acceptsADynamicBatchDimensionAndRunsBatchesOfOne() throws Exception {
+        LoadedModel model = load(OnnxModelBuilder.valid(1, 8, 8).shape("N", 1L, 8L, 8L));
+        try (ScoringSlot slot = model.scorer().acquire()) {
+            slot.fill(0.25f);
+            slot.infer();
+            assertEquals(0.25f, slot.outputAt(63), 1e-7f, "the Identity graph, run on the pinned [1, 1, 8, 8] tensors");
+        } finally {
+            model.retire();
+        }
+    }
+
+    @Test
     void refusesWrongRankBatchAndChannels() {
         assertMentions(refusal(OnnxModelBuilder.valid(1, 8, 8).shape(1L, 64L)), "4 dimensions");
         assertMentions(refusal(OnnxModelBuilder.valid(1, 8, 8).shape(2L, 1L, 8L, 8L)), "batch size 2");
