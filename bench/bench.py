@@ -700,7 +700,8 @@ class FolderRounds:
     file system as the inbox, so a rename moves a file in whole; synced beforehand), renames them in at
     once and waits until all n are archived. Per round: images/s (and once files flow), the appliance's
     CPU per image (everything it did meanwhile: poll, claim, decode, inference, journal, sidecar, archive,
-    GC, JIT), heap bytes allocated per image (jvm_gc_memory_allocated_bytes_total) and per-phase
+    GC, JIT), heap bytes allocated per image (exact and per thread with an AllocProbe; otherwise
+    jvm_gc_memory_allocated_bytes_total, which moves only at collections) and per-phase
     quantiles from lineside_inspection_seconds (interpolated within its buckets)."""
 
     def __init__(self, app: Appliance, images, probe: "AllocProbe | None" = None):
