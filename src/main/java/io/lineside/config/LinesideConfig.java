@@ -39,6 +39,10 @@ public interface LinesideConfig {
 
     Calibration calibration();
 
+    Mqtt mqtt();
+
+    Modbus modbus();
+
     interface Model {
         /** ONNX model bundle; unset = the embedded default model. */
         Optional<Path> path();
@@ -187,5 +191,48 @@ public interface LinesideConfig {
         @WithName("max-upload")
         @WithDefault("64M")
         MemorySize maxUpload();
+    }
+
+    /** Verdicts to an MQTT broker, at least once, read from the journal from a persisted cursor. */
+    interface Mqtt {
+        /** Broker, {@code tcp://host:1883} or {@code ssl://host:8883}; unset = MQTT off. */
+        Optional<URI> url();
+
+        /** MQTT client id; unset = {@code lineside-<host name>}. */
+        @WithName("client-id")
+        Optional<String> clientId();
+
+        Optional<String> username();
+
+        /** Never logged or shown. */
+        Optional<String> password();
+
+        /** Topics are {@code <prefix>/verdict}, {@code <prefix>/status}, {@code <prefix>/trigger}; unset = {@code lineside/<host name>}. */
+        @WithName("topic-prefix")
+        Optional<String> topicPrefix();
+
+        /** QoS of verdict messages: 1 (at least once, the default), 2 (exactly once to the broker), 0 (at most once). */
+        @WithDefault("1")
+        int qos();
+
+        /** Whether a message on {@code <prefix>/trigger} grabs a camera snapshot. */
+        @WithName("allow-trigger")
+        @WithDefault("false")
+        boolean allowTrigger();
+    }
+
+    /** A Modbus TCP server (unit id 1) showing the latest outcome and counters in holding registers. */
+    interface Modbus {
+        /** TCP port, e.g. 5020; unset = Modbus off. */
+        OptionalInt port();
+
+        /** Address to listen on. */
+        @WithDefault("0.0.0.0")
+        String host();
+
+        /** Whether coil 0 written to 1 grabs a camera snapshot. */
+        @WithName("allow-trigger")
+        @WithDefault("false")
+        boolean allowTrigger();
     }
 }
