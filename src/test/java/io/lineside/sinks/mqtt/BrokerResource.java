@@ -1,5 +1,6 @@
 package io.lineside.sinks.mqtt;
 
+import io.lineside.sinks.FakeCamera;
 import io.lineside.sinks.SinkScene;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
@@ -18,6 +19,8 @@ public class BrokerResource implements QuarkusTestResourceLifecycleManager {
 
     /** The running broker, for tests that stop and restart it. */
     public static volatile Mosquitto broker;
+    /** A trigger-only camera that {@code <prefix>/trigger} fires. */
+    public static volatile FakeCamera camera;
 
     private String appliancePassword = PASSWORD;
 
@@ -34,7 +37,16 @@ public class BrokerResource implements QuarkusTestResourceLifecycleManager {
         } catch (Exception e) {
             throw new IllegalStateException("cannot start mosquitto (apt-get install mosquitto)", e);
         }
+        try {
+            camera = FakeCamera.start();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         Map<String, String> c = SinkScene.config("mqtt");
+        c.put("lineside.camera.url", camera.url());
+        c.put("lineside.camera.name", FakeCamera.NAME);
+        c.put("lineside.camera.interval", "0s");
+        c.put("lineside.mqtt.allow-trigger", "true");
         c.put("lineside.mqtt.url", broker.url());
         c.put("lineside.mqtt.username", Mosquitto.USER);
         c.put("lineside.mqtt.password", appliancePassword);
@@ -48,6 +60,9 @@ public class BrokerResource implements QuarkusTestResourceLifecycleManager {
         try {
             if (broker != null) {
                 broker.close();
+            }
+            if (camera != null) {
+                camera.close();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
