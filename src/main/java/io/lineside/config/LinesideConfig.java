@@ -43,6 +43,8 @@ public interface LinesideConfig {
 
     Modbus modbus();
 
+    Opcua opcua();
+
     interface Model {
         /** ONNX model bundle; unset = the embedded default model. */
         Optional<Path> path();
@@ -234,5 +236,31 @@ public interface LinesideConfig {
         @WithName("allow-trigger")
         @WithDefault("false")
         boolean allowTrigger();
+    }
+
+    /** An OPC UA server (Eclipse Milo), Basic256Sha256 sign-and-encrypt, showing the latest outcome. */
+    interface Opcua {
+        /** TCP port, e.g. 4840; unset = OPC UA off. */
+        OptionalInt port();
+
+        /** Address to listen on. */
+        @WithName("bind-address")
+        @WithDefault("0.0.0.0")
+        String bindAddress();
+
+        /** Host name in the endpoint URLs and the server certificate; unset = this machine's host name. */
+        Optional<String> hostname();
+
+        /** Users as {@code name:hash,...}; hashes from {@code java -jar quarkus-run.jar hash-password}. */
+        Optional<List<String>> users();
+
+        /** Whether clients without a user name may read (never call TriggerCamera). */
+        @WithName("allow-anonymous")
+        @WithDefault("false")
+        boolean allowAnonymous();
+
+        /** The server's certificate (created on first start) and its trust lists ({@code pki/trusted}, {@code pki/rejected}). */
+        @WithDefault("./data/opcua")
+        Path path();
     }
 }
