@@ -85,6 +85,14 @@ public final class PackagedAppliance implements AutoCloseable {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    public String baseUrl() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
     /** kill -9: no shutdown hook runs, nothing is flushed or said goodbye. */
     public void kill() throws InterruptedException {
         process.destroyForcibly();

@@ -46,7 +46,7 @@ import static org.eclipse.milo.opcua.sdk.server.api.config.OpcUaServerConfig.USE
  * endpoint for sessions (users from {@code lineside.opcua.users}, anonymous reading only when allowed)
  * and a discovery-only endpoint without security, so clients can fetch the endpoints and the server
  * certificate. Client certificates must be trusted: an unknown one is refused and filed under
- * {@code <path>/pki/rejected/certs}; moving it to {@code pki/trusted/certs} trusts it.
+ * {@code <path>/pki/rejected/}; moving that file to {@code pki/trusted/certs/} trusts it.
  */
 @ApplicationScoped
 public class OpcUaSink {

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -23,7 +24,13 @@ public final class Subscriber implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    public record Message(String topic, JsonNode body, boolean retained, long receivedNanos) {
+    /** One message; {@code receivedAt} is the wall clock at arrival (comparable with the message's commit {@code time}). */
+    public record Message(String topic, JsonNode body, boolean retained, long receivedNanos, Instant receivedAt) {
+        /** From the outcome's journal commit ({@code time}) to its arrival here. */
+        public double latencyMillis() {
+            Instant committed = Instant.parse(body.get("time").asText());
+            return Duration.between(committed, receivedAt).toNanos() / 1e6;
+        }
     }
 
     private final Mqtt3AsyncClient client;
@@ -49,6 +56,7 @@ public final class Subscriber implements AutoCloseable {
         Subscriber s = new Subscriber(b.buildAsync());
         s.client.connectWith().cleanSession(!persistent).send().get(10, TimeUnit.SECONDS);
         s.client.subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE).callback(p -> {
+            Instant at = Instant.now();
             JsonNode body;
             try {
                 body = JSON.readTree(p.getPayloadAsBytes());
@@ -56,7 +64,7 @@ public final class Subscriber implements AutoCloseable {
                 throw new UncheckedIOException(e);
             }
             synchronized (s) {
-                s.messages.add(new Message(p.getTopic().toString(), body, p.isRetain(), System.nanoTime()));
+                s.messages.add(new Message(p.getTopic().toString(), body, p.isRetain(), System.nanoTime(), at));
                 s.notifyAll();
             }
         }).send().get(10, TimeUnit.SECONDS);

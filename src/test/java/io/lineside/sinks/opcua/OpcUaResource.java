@@ -25,6 +25,7 @@ public class OpcUaResource implements QuarkusTestResourceLifecycleManager {
     public static final String PASSWORD = "plc-Pa55-word";
 
     public static volatile int port;
+    public static volatile Path pki;
     public static volatile FakeCamera camera;
     public static volatile KeyPair clientKeys;
     public static volatile X509Certificate clientCertificate;
@@ -48,6 +49,7 @@ public class OpcUaResource implements QuarkusTestResourceLifecycleManager {
             clientKeys = SelfSignedCertificateGenerator.generateRsaKeyPair(2048);
             clientCertificate = new SelfSignedCertificateBuilder(clientKeys).setCommonName("test plc")
                     .setApplicationUri(Plc.APPLICATION_URI).addDnsName("localhost").build();
+            pki = opcua.resolve("pki");
             Path trusted = opcua.resolve("pki/trusted/certs");
             Files.createDirectories(trusted);
             Files.write(trusted.resolve("test-plc.der"), clientCertificate.getEncoded());

@@ -132,6 +132,10 @@ class OpcUaSinkTest {
         assertThrows(Exception.class, () -> Plc.connect(
                 new org.eclipse.milo.opcua.sdk.client.api.identity.UsernameProvider(OpcUaResource.USER,
                         OpcUaResource.PASSWORD), stranger, strangerCert), "an untrusted client certificate");
+        try (var rejected = java.nio.file.Files.list(OpcUaResource.pki.resolve("rejected"))) {
+            assertTrue(rejected.anyMatch(f -> f.getFileName().toString().endsWith(".der")),
+                    "the refused certificate is filed for an operator to trust");
+        }
         String health = given().get("/q/health/group/sinks").asString();
         assertTrue(!health.contains(OpcUaResource.PASSWORD) && !health.contains("pbkdf2"), health);
     }
