@@ -38,6 +38,7 @@ class MqttLatencyBench {
     private static final int RATE = Integer.getInteger("lineside.bench.rate", 200);
     private static final int SECONDS = Integer.getInteger("lineside.bench.seconds", 10);
     private static final int ROUNDS = Integer.getInteger("lineside.bench.rounds", 3);
+    private static final int WARMUP = Integer.getInteger("lineside.bench.warmup", 20);
     private static final HttpClient HTTP = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(16)).build();
 
     @Test
@@ -52,9 +53,9 @@ class MqttLatencyBench {
              PackagedAppliance on = PackagedAppliance.start(root.resolve("on.log"), props(root.resolve("on"), model, broker))) {
             byte[] image = SinkScene.good();
             // Warm both JVMs (C2) before measuring.
-            burst(off, image, RATE, 5);
-            burst(on, image, RATE, 5);
-            sub.await(m -> m.size() >= RATE * 5, Duration.ofSeconds(30));
+            burst(off, image, RATE, WARMUP);
+            Burst warm = burst(on, image, RATE, WARMUP);
+            sub.await(m -> m.size() >= warm.answered, Duration.ofSeconds(30));
             List<Double> p50 = new ArrayList<>();
             List<Double> p99 = new ArrayList<>();
             List<Double> max = new ArrayList<>();
@@ -110,7 +111,6 @@ class MqttLatencyBench {
         p.put("lineside.retention.path", data.resolve("images").toString());
         p.put("lineside.calibration.state-file", data.resolve("threshold.json").toString());
         p.put("lineside.folder.enabled", "false");
-        p.put("quarkus.log.level", "WARN");
         if (broker != null) {
             p.put("lineside.mqtt.url", broker.url());
             p.put("lineside.mqtt.username", Mosquitto.USER);
