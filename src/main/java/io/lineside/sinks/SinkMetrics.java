@@ -15,14 +15,6 @@ import java.util.function.Supplier;
  */
 public final class SinkMetrics {
 
-    /**
-     * The live meters per sink, which the gauges read. Quarkus hands out Micrometer's global composite
-     * registry, and a composite gauge keeps the function it was first registered with: reading through
-     * this map keeps the gauges on the running sink even when an application is started twice in one
-     * JVM (the test suite does).
-     */
-    private static final Map<String, SinkMetrics> CURRENT = new ConcurrentHashMap<>();
-
     private final MeterRegistry registry;
     private final String sink;
     private final Counter published;
@@ -37,17 +29,22 @@ public final class SinkMetrics {
         this.registry = registry;
         this.sink = sink;
         this.backlog = backlog;
-        CURRENT.put(sink, this);
+        // Quarkus hands out Micrometer's global composite registry, where a gauge keeps the function it
+        // was first registered with: a gauge left by an earlier start in this JVM (the test suite starts
+        // the application several times) would report that old sink. Replace it.
+        for (String gauge : new String[]{"lineside.sink.backlog", "lineside.sink.connected"}) {
+            registry.find(gauge).tag("sink", sink).meters().forEach(registry::remove);
+        }
         this.published = Counter.builder("lineside.sink.published")
                 .description("Outcomes delivered by a line sink (acknowledged by the broker; applied to the server's state)")
                 .tag("sink", sink)
                 .register(registry);
-        Gauge.builder("lineside.sink.backlog", CURRENT, c -> c.get(sink).backlog.get().doubleValue())
+        Gauge.builder("lineside.sink.backlog", this, m -> m.backlog.get().doubleValue())
                 .description("Outcomes committed to the journal but not yet acknowledged by the sink's peer")
                 .tag("sink", sink)
                 .strongReference(true)
                 .register(registry);
-        Gauge.builder("lineside.sink.connected", CURRENT, c -> c.get(sink).connected ? 1 : 0)
+        Gauge.builder("lineside.sink.connected", this, m -> m.connected ? 1 : 0)
                 .description("1 while the sink can deliver (MQTT: a broker session; OPC UA, Modbus: the server listens)")
                 .tag("sink", sink)
                 .strongReference(true)
