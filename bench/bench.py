@@ -94,6 +94,10 @@ def ensure_images(n_good: int = 100, n_defect: int = 20) -> Path:
 def model_path(name: str) -> Path:
     if name == "default" and DEFAULT_MODEL.is_file():
         return DEFAULT_MODEL
+    if name == "line":
+        return line_model()
+    if name == "line-f1":  # the same network in format 1 (the appliance scores it in Java)
+        return line_model(fmt=1)
     path = WORK / "models" / (f"{name}.onnx" if name != "default" else "default-recipe-standin.onnx")
     if not path.is_file():
         good = WORK / "synth-train"
@@ -472,9 +476,13 @@ def bench_throughput(model: str, py_model: str, images_dir: Path, rounds: int, n
                 a = time.perf_counter()
                 x = loop.preprocess(images[i % len(images)][1])
                 b = time.perf_counter()
-                y = loop.session.run(None, {"image": x})[0]
-                c = time.perf_counter()
-                loop.score(x, y)
+                if loop.format >= 2:  # the graph computes the score: it is part of infer
+                    loop.infer(x)
+                    c = time.perf_counter()
+                else:
+                    y = loop.session.run(None, {"image": x})[0]
+                    c = time.perf_counter()
+                    loop.score(x, y)
                 py_phases["decode+preprocess"].append((b - a) * 1000)
                 py_phases["infer"].append((c - b) * 1000)
                 py_phases["score"].append((time.perf_counter() - c) * 1000)
@@ -590,28 +598,31 @@ def machine() -> dict:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("what", nargs="+",
-                   choices=("setup", "latency", "throughput", "memory", "startup", "folder", "all", "report"))
+                   choices=("setup", "latency", "throughput", "memory", "startup", "folder", "all", "report",
+                            "targets", "batching"))
     p.add_argument("--models", default="default,conv-128,dense-300")
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--n", type=int, default=200, help="images per round")
     p.add_argument("--memory-images", type=int, default=10000)
-    p.add_argument("--folder-images", type=int, default=1000)
+    p.add_argument("--folder-images", type=int, default=None,
+                   help="files per folder burst (default 1000 for `folder`, 300 for `targets`)")
     # 4 per CPU: with 2 per CPU a request's wait for the journal's fsync left a third of the cores idle
     p.add_argument("--clients", type=int, default=4 * (os.cpu_count() or 1))
     p.add_argument("--starts", type=int, default=3)
     p.add_argument("--tag", default="", help="suffix of the results file (e.g. for BENCH_APP_PROPS runs)")
+    p.add_argument("--api-images", type=int, default=100, help="targets: images per API latency round")
     args = p.parse_args(argv)
     what = set(args.what)
     if what == {"report"}:
         return markdown_report(args.models.split(","))
     if "all" in what:
         what = {"latency", "throughput", "memory", "startup", "folder"}
-    images = ensure_images()
     results_dir = WORK / "results"
     results_dir.mkdir(parents=True, exist_ok=True)
     info = machine()
     log(f"machine: {info}")
     for name in args.models.split(","):
+        images = ensure_line_images() if name.startswith("line") else ensure_images()
         if name == "default" and not DEFAULT_MODEL.is_file():
             log("the embedded default model is not in this checkout: measuring a stand-in of the same recipe")
         model = str(model_path(name)) if name != "default" or not DEFAULT_MODEL.is_file() else "default"
@@ -636,7 +647,17 @@ def main(argv=None) -> int:
             result["startup"] = bench_startup(model, args.starts)
         if "folder" in what:
             log(f"[{name}] folder source")
-            result["folder"] = bench_folder(model, images, args.folder_images, clients=args.clients)
+            result["folder"] = bench_folder(model, images, args.folder_images or 1000, clients=args.clients)
+        if "targets" in what:
+            log(f"[{name}] issue 15 targets: folder CPU vs the Python loop, API latency vs the floor, memory")
+            result["targets"] = bench_targets(name, model, Path(py_model), images, args.rounds, args.folder_images or 300,
+                                              args.api_images, args.memory_images, args.clients)
+        if "batching" in what:
+            log(f"[{name}] batched inference (Java ORT, appliance options)")
+            x = PythonLoop(py_model).preprocess(load_images(images)[0][1])
+            # about a second of inference per measurement: the process CPU clock ticks every 10 ms
+            floor_ms = result.get("targets", {}).get("floor_p50_ms", 2.0)
+            result["batching"] = bench_batching(Path(py_model), x, args.rounds, max(64, int(1000 / floor_ms) // 8 * 8))
         out.write_text(json.dumps(result, indent=2))
         try:
             print_summary(result)
@@ -674,6 +695,82 @@ def histogram_quantile(before: list, after: list, q: float) -> float:
     return float("nan")
 
 
+class FolderRounds:
+    """Bursts of files moved into a running appliance's watched folder: each round stages n files (same
+    file system as the inbox, so a rename moves a file in whole; synced beforehand), renames them in at
+    once and waits until all n are archived. Per round: images/s (and once files flow), the appliance's
+    CPU per image (everything it did meanwhile: poll, claim, decode, inference, journal, sidecar, archive,
+    GC, JIT), heap bytes allocated per image (exact and per thread with an AllocProbe; otherwise
+    jvm_gc_memory_allocated_bytes_total, which moves only at collections) and per-phase
+    quantiles from lineside_inspection_seconds (interpolated within its buckets)."""
+
+    def __init__(self, app: Appliance, images, probe: "AllocProbe | None" = None):
+        self.app, self.images, self.probe = app, images, probe
+        self.inbox, self.archive = app.dir / "inbox", app.dir / "archive"
+        self.staging = app.dir / "staging"
+        self.staging.mkdir(exist_ok=True)
+        self.archived_total = sum(1 for _ in self.archive.rglob("*.jpg")) if self.archive.is_dir() else 0
+
+    def round(self, tag: str, n: int) -> dict:
+        app, images = self.app, self.images
+        names = []
+        for i in range(n):
+            name, data = images[i % len(images)]
+            path = self.staging / f"{name}-{tag}-{i:06d}.jpg"
+            path.write_bytes(data)
+            names.append(path)
+        os.sync()  # the staged files' own writeback must not land inside the timed window
+        wait_idle(app)
+        metrics = app.metrics()
+        before = histogram(metrics, "lineside_inspection_seconds", "phase")
+        alloc0 = metric_value(metrics, "jvm_gc_memory_allocated_bytes_total")
+        probe0 = self.probe.sample() if self.probe else None
+        cpu0 = cpu_seconds(app.proc.pid)
+        t0 = time.perf_counter()
+        for path in names:
+            os.rename(path, self.inbox / path.name)
+        target = self.archived_total + n
+        archived = 0
+        t_tenth, at_tenth = None, 0
+        deadline = t0 + max(120.0, n * 0.5)
+        while time.perf_counter() < deadline:
+            # counting images in the day folders: cheap, and each is moved in after its sidecar
+            archived = sum(1 for _ in self.archive.rglob("*.jpg")) if self.archive.is_dir() else 0
+            if t_tenth is None and archived - self.archived_total >= n // 10:
+                t_tenth, at_tenth = time.perf_counter(), archived - self.archived_total
+            if archived >= target:
+                break
+            time.sleep(0.05)
+        secs = time.perf_counter() - t0
+        # The rate once files flow: from the first tenth archived to the last; the start holds the
+        # settle period (lineside.folder.settle, 500 ms by default), which every burst pays once.
+        flowing = (n - at_tenth) / max(time.perf_counter() - t_tenth, 1e-9) if t_tenth else float("nan")
+        wait_idle(app)  # the last files' journal/archive work and any deferred work (history) belong to the round
+        cpu = cpu_seconds(app.proc.pid) - cpu0
+        probed = AllocProbe.diff(probe0, self.probe.sample()) if self.probe else None
+        metrics = app.metrics()
+        # exact bytes when probed; else the GC's counter, which moves only at collections (coarse for small n)
+        alloc = probed["total"] if probed else metric_value(metrics, "jvm_gc_memory_allocated_bytes_total") - alloc0
+        after = histogram(metrics, "lineside_inspection_seconds", "phase")
+        if archived < target:
+            raise RuntimeError(f"only {archived - self.archived_total} of {n} files archived after {secs:.0f}s; "
+                               f"see {app.dir / 'out.log'}")
+        self.archived_total = target
+        phases = {ph: {"p50": histogram_quantile(before.get(ph, []), after[ph], 0.5),
+                       "p99": histogram_quantile(before.get(ph, []), after[ph], 0.99)} for ph in after}
+        log(f"  folder round {tag}: {n} files archived in {secs:.2f} s: {n / secs:.1f} images/s "
+            f"({flowing:.1f} once flowing), {cpu * 1000 / n:.2f} CPU ms/image, {alloc / n / 1024:.0f} KiB allocated/image")
+        return {"seconds": secs, "images_per_s": n / secs, "images_per_s_flowing": flowing,
+                "cpu_ms_per_image": cpu * 1000 / n, "cores_busy": cpu / secs,
+                "heap_bytes_per_image": alloc / n, "phases": phases,
+                "heap_bytes_per_image_by_thread": {k: v / n for k, v in probed["byGroup"].items()} if probed else None}
+
+
+def metric_value(metrics_text: str, name: str) -> float:
+    m = re.search(r"^" + re.escape(name) + r"(\{[^}]*\})? ([0-9.eE+-]+)$", metrics_text, re.M)
+    return float(m.group(2)) if m else float("nan")
+
+
 def bench_folder(model: str, images_dir: Path, n: int, rounds: int = 3, clients: int = 8) -> dict:
     """2 (folder): n files moved into the watched folder at once; time until all are archived;
     per-phase quantiles from lineside_inspection_seconds (interpolated within its buckets).
@@ -688,58 +785,9 @@ def bench_folder(model: str, images_dir: Path, n: int, rounds: int = 3, clients:
         app.calibrate(images_dir)
         images = load_images(images_dir)
         warm_curve = warm_up(app, images, clients)
-        inbox, archive = app.dir / "inbox", app.dir / "archive"
-        staging = app.dir / "staging"  # same file system as the inbox: a rename moves a file in whole
-        staging.mkdir()
-        archived_total = 0
-
-        def one_round(tag: str) -> dict:
-            nonlocal archived_total
-            names = []
-            for i in range(n):
-                name, data = images[i % len(images)]
-                path = staging / f"{name}-{tag}-{i:06d}.jpg"
-                path.write_bytes(data)
-                names.append(path)
-            os.sync()  # the staged files' own writeback must not land inside the timed window
-            wait_idle(app)
-            before = histogram(app.metrics(), "lineside_inspection_seconds", "phase")
-            cpu0 = cpu_seconds(app.proc.pid)
-            t0 = time.perf_counter()
-            for path in names:
-                os.rename(path, inbox / path.name)
-            target = archived_total + n
-            archived = 0
-            t_tenth, at_tenth = None, 0
-            deadline = t0 + max(120.0, n * 0.5)
-            while time.perf_counter() < deadline:
-                # counting sidecars in the day folders: cheap, and written just before each image's move
-                archived = sum(1 for f in archive.rglob("*.jpg")) if archive.is_dir() else 0
-                if t_tenth is None and archived - archived_total >= n // 10:
-                    t_tenth, at_tenth = time.perf_counter(), archived - archived_total
-                if archived >= target:
-                    break
-                time.sleep(0.05)
-            secs = time.perf_counter() - t0
-            # The rate once files flow: from the first tenth archived to the last; the start holds the
-            # settle period (lineside.folder.settle, 500 ms by default), which every burst pays once.
-            flowing = (n - at_tenth) / max(time.perf_counter() - t_tenth, 1e-9) if t_tenth else float("nan")
-            cpu = cpu_seconds(app.proc.pid) - cpu0
-            after = histogram(app.metrics(), "lineside_inspection_seconds", "phase")
-            if archived < target:
-                raise RuntimeError(f"only {archived - archived_total} of {n} files archived after {secs:.0f}s; "
-                                   f"see {app.dir / 'out.log'}")
-            archived_total = target
-            phases = {ph: {"p50": histogram_quantile(before.get(ph, []), after[ph], 0.5),
-                           "p99": histogram_quantile(before.get(ph, []), after[ph], 0.99)} for ph in after}
-            log(f"  folder round {tag}: {n} files archived in {secs:.2f} s: {n / secs:.1f} images/s "
-                f"({flowing:.1f} once flowing), {cpu * 1000 / n:.2f} CPU ms/image")
-            return {"seconds": secs, "images_per_s": n / secs, "images_per_s_flowing": flowing,
-                    "cpu_ms_per_image": cpu * 1000 / n,
-                    "cores_busy": cpu / secs, "phases": phases}
-
-        one_round("warm")  # the folder's own code paths (claim, archive, sidecar) through C2 too
-        measured = [one_round(f"r{r}") for r in range(rounds)]
+        folder = FolderRounds(app, images)
+        folder.round("warm", n)  # the folder's own code paths (claim, archive, sidecar) through C2 too
+        measured = [folder.round(f"r{r}", n) for r in range(rounds)]
     finally:
         app.stop()
     median = sorted(measured, key=lambda m: m["images_per_s"])[len(measured) // 2]  # the median round
@@ -749,6 +797,317 @@ def bench_folder(model: str, images_dir: Path, n: int, rounds: int = 3, clients:
             "images_per_s_flowing": median["images_per_s_flowing"],
             "appliance_cpu_s_per_image": median["cpu_ms_per_image"] / 1000, "cores_busy": median["cores_busy"],
             "phases_ms_from_histogram": median["phases"]}
+
+
+# ---------------------------------------------------------------- issue 15: format-2 targets and batching
+
+# The line-size model: generated from a seed by bench/line_model.py (random weights, never trained, kept out
+# of git under target/bench/models/), a 1024x384 strip, one channel, conv autoencoder + max-blur head in the
+# graph; its images are 1024x384 strips of the synthetic parts as RGB JPEGs (quality 90).
+LINE = {"width": 1024, "height": 384, "conv_width": 16, "seed": 11}
+
+
+def line_model(batch: str = "1", fmt: int = 2) -> Path:
+    path = WORK / "models" / (f"line-{LINE['width']}x{LINE['height']}" + ("-dynamic" if batch != "1" else "")
+                              + ("-f1" if fmt == 1 else "") + ".onnx")
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        run([sys.executable, Path(__file__).resolve().parent / "line_model.py", "--out", path, "--width", LINE["width"],
+             "--height", LINE["height"], "--conv-width", LINE["conv_width"], "--seed", LINE["seed"], "--batch", batch,
+             "--format", fmt],
+            env=trainer_env(), stderr=subprocess.DEVNULL)
+    return path
+
+
+def ensure_line_images(n_good: int = 100, n_defect: int = 20) -> Path:
+    """1024x384 strips (the middle of 1024x1024 synthetic parts) as RGB JPEGs, quality 90."""
+    out = WORK / "images-line"
+    if out.is_dir() and len(list(out.glob("*.jpg"))) == n_good + n_defect:
+        return out
+    from PIL import Image
+    raw = WORK / "synth-line"
+    if len(list(raw.glob("*/*.png"))) != n_good + n_defect:
+        shutil.rmtree(raw, ignore_errors=True)
+        run([sys.executable, "-m", "lineside_train", "synth", "--out", raw, "--good", n_good, "--defect", n_defect,
+             "--size", LINE["width"], "--seed", 7, "--quiet"], env=trainer_env())
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    top = (LINE["width"] - LINE["height"]) // 2
+    for png in sorted(raw.glob("*/*.png")):
+        with Image.open(png) as im:
+            im.convert("RGB").crop((0, top, LINE["width"], top + LINE["height"])).save(out / (png.stem + ".jpg"), quality=90)
+    return out
+
+
+def dynamic_batch_copy(model: Path) -> Path:
+    """The same graph with a symbolic batch dimension N on its input and outputs (fully convolutional
+    graphs only: ORT refuses a batch of more than one at run time otherwise, and the bench says so)."""
+    out = WORK / "models" / (model.stem + "-dynamic.onnx")
+    if out.is_file() and out.stat().st_mtime >= model.stat().st_mtime:
+        return out
+    import onnx
+    proto = onnx.load(str(model))
+    for v in list(proto.graph.input) + list(proto.graph.output):
+        dims = v.type.tensor_type.shape.dim
+        if dims:
+            dims[0].ClearField("dim_value")
+            dims[0].dim_param = "N"
+    del proto.graph.value_info[:]  # inferred shapes of the static graph would pin N = 1
+    out.parent.mkdir(parents=True, exist_ok=True)
+    onnx.save(proto, str(out))
+    return out
+
+
+class Floor:
+    """bench/java FloorBench: OrtSession.run alone in the Java ORT the appliance uses (any format)."""
+
+    def __init__(self, model: Path, x, threads: int):
+        ensure_bench_classes()
+        raw = WORK / "run" / f"floor-input-{os.getpid()}.f32"
+        raw.parent.mkdir(parents=True, exist_ok=True)
+        x.astype("<f4").tofile(raw)
+        cp = os.pathsep.join([str(CLASSES), app_classpath()])
+        self.proc = subprocess.Popen(["java", "-XX:+UseSerialGC", "-cp", cp, "io.lineside.bench.FloorBench", "--model",
+                                      str(model), "--input", str(raw), "--threads", str(threads)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.info = json.loads(self.proc.stdout.readline())
+
+    def ask(self, command: str) -> dict:
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+        return json.loads(self.proc.stdout.readline())
+
+    def close(self):
+        try:
+            self.proc.stdin.write("quit\n")
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            pass
+        self.proc.wait(timeout=30)
+
+
+class AllocProbe:
+    """bench/java AllocProbe: heap bytes allocated by a running JVM's threads (exact, per thread group)."""
+
+    def __init__(self, pid: int):
+        ensure_bench_classes()
+        self.proc = subprocess.Popen(["java", "-XX:+UseSerialGC", "-cp", str(CLASSES), "io.lineside.bench.AllocProbe",
+                                      str(pid)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        json.loads(self.proc.stdout.readline())
+
+    def sample(self) -> dict:
+        self.proc.stdin.write("sample\n")
+        self.proc.stdin.flush()
+        return json.loads(self.proc.stdout.readline())
+
+    @staticmethod
+    def diff(before: dict, after: dict) -> dict:
+        """Bytes allocated between two samples, per thread id (threads that ended meanwhile are missing)."""
+        groups: dict = {}
+        for tid, (group, b) in after["threads"].items():
+            d = b - before["threads"].get(tid, [group, 0])[1]
+            if d > 0:
+                groups[group] = groups.get(group, 0) + d
+        return {"total": sum(groups.values()), "byGroup": groups}
+
+    def close(self):
+        try:
+            self.proc.stdin.write("quit\n")
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            pass
+        self.proc.wait(timeout=30)
+
+
+def python_round(loop: PythonLoop, images, n: int) -> dict:
+    """The Python loop over the same n images: CPU seconds of this process (ORT's threads included) per image."""
+    phases = {"decode+preprocess": [], "infer": []}
+    cpu0 = time.process_time()
+    t0 = time.perf_counter()
+    for i in range(n):
+        a = time.perf_counter()
+        x = loop.preprocess(images[i % len(images)][1])
+        b = time.perf_counter()
+        loop.infer(x)
+        phases["decode+preprocess"].append((b - a) * 1000)
+        phases["infer"].append((time.perf_counter() - b) * 1000)
+    secs = time.perf_counter() - t0
+    cpu = time.process_time() - cpu0
+    return {"images_per_s": n / secs, "cpu_ms_per_image": cpu * 1000 / n, "cores_busy": cpu / secs,
+            "phases_ms": {k: pct(v, 0.5) for k, v in phases.items()}}
+
+
+class RssSampler(threading.Thread):
+    """RSS of a process every `interval` seconds, for the peak between samples taken by hand."""
+
+    def __init__(self, pid: int, interval: float = 0.2):
+        super().__init__(daemon=True)
+        self.pid, self.interval, self.peak, self.running = pid, interval, 0.0, True
+
+    def run(self):
+        while self.running:
+            try:
+                self.peak = max(self.peak, rss_mib(self.pid))
+            except OSError:
+                return
+            time.sleep(self.interval)
+
+
+def bench_targets(name: str, model_arg: str, model_file: Path, images_dir: Path, rounds: int, n_folder: int,
+                  n_api: int, memory_images: int, clients: int) -> dict:
+    """Issue 15's targets, side by side in one appliance run on this machine's cores:
+
+    1. memory and JIT warm-up at once: the appliance runs with a fixed, pre-touched heap (as a deployment
+       with a memory limit sets it, so RSS shows native memory, what could leak) and is sent
+       `memory_images` images through the API by `clients` clients; RSS at ready, along the run and its
+       peak (sampled every 0.2 s), and heap bytes allocated per request;
+    2. then `rounds` interleaved rounds of: a folder burst of n_folder files (appliance CPU per image,
+       everything included), the Python loop over the same n_folder images (its CPU per image),
+       n_api images one after the other through the API (server-side `timingsMs.total`, decode to score,
+       and the client's round trip), and the ORT floor (FloorBench: session.run alone, same threads).
+       Ratios are taken per round; the medians over rounds are reported."""
+    images = load_images(images_dir)
+    loop = PythonLoop(str(model_file))
+    threads = int(app_props_override().get("lineside.model.threads", os.cpu_count() or 1))
+    floor = Floor(model_file, loop.preprocess(images[0][1]), threads)
+    app = Appliance(model_arg, "targets", jvm=MEMORY_JVM_OPTS.split())
+    sampler = RssSampler(app.proc.pid)
+    sampler.start()
+    probe = None
+    try:
+        probe = AllocProbe(app.proc.pid)
+        calibration = app.calibrate(images_dir)
+        rel = []  # same model, same images: the Python loop's scores against the appliance's
+        for img_name, data in images:
+            body, _ = app.inspect(data, img_name)
+            s, _ = loop.inspect(data)
+            rel.append(abs(s - body["score"]) / max(abs(body["score"]), 1e-12))
+        rss_ready = app.rss()
+        alloc0 = probe.sample()
+        trail, done, step = [], 0, max(1, memory_images // 10)
+        t0 = time.perf_counter()
+        while done < memory_images:
+            k = min(step, memory_images - done)
+            secs_k, _, _ = drive(app, images, k, clients, start=done)
+            done += k
+            trail.append((done, round(app.rss(), 1), round(k / secs_k, 1)))
+        memory_secs = time.perf_counter() - t0
+        alloc_memory_run = AllocProbe.diff(alloc0, probe.sample())
+        alloc_per_request = alloc_memory_run["total"] / memory_images
+        log(f"  RSS at ready {rss_ready:.1f} MiB; along {memory_images} images (images, MiB, images/s): {trail}; "
+            f"peak {sampler.peak:.1f} MiB")
+        folder = FolderRounds(app, images, probe)
+        folder.round("warm", n_folder)
+        folder.round("warm2", n_folder)  # the folder's own paths (claim, plan, sidecar, archive) through C2
+        floor.ask(f"floor {max(10, n_api // 4)}")
+        python_round(loop, images, max(10, n_folder // 4))
+        per_round = []
+        api_phases = {k: [] for k in ("decode", "preprocess", "queue", "infer", "score", "total")}
+        for r in range(rounds):
+            fo = folder.round(f"r{r}", n_folder)
+            wait_idle(app)
+            py = python_round(loop, images, n_folder)
+            _, bodies, lat = drive(app, images, n_api, 1)
+            totals = [b["timingsMs"]["total"] for b in bodies]
+            for k in api_phases:
+                api_phases[k] += [b["timingsMs"].get(k, float("nan")) for b in bodies]
+            wait_idle(app)
+            f = floor.ask(f"floor {n_api}")
+            fl = min(f["pinned"]["p50"], f["plain"]["p50"], f["spinning"]["p50"])
+            per_round.append({
+                "folder": fo, "python": py,
+                "cpu_ratio": fo["cpu_ms_per_image"] / py["cpu_ms_per_image"],
+                "floor_p50_ms": fl, "floor": f, "api_total_p50_ms": pct(totals, 0.5),
+                "api_infer_p50_ms": pct([b["timingsMs"]["infer"] for b in bodies], 0.5),
+                "client_p50_ms": pct(lat, 0.5), "e2e_over_floor": pct(totals, 0.5) / fl,
+                "client_over_floor": pct(lat, 0.5) / fl, "load": load_average()})
+            log(f"  round {r + 1}/{rounds}: CPU ms/image folder {fo['cpu_ms_per_image']:.2f} vs Python loop "
+                f"{py['cpu_ms_per_image']:.2f} -> x{per_round[-1]['cpu_ratio']:.2f}; API total p50 "
+                f"{pct(totals, .5):.2f} ms (client {pct(lat, .5):.2f}) / floor {fl:.2f} ms -> "
+                f"x{per_round[-1]['e2e_over_floor']:.2f}")
+        rss_end = app.rss()
+    finally:
+        sampler.running = False
+        floor.close()
+        if probe:
+            probe.close()
+        app.stop()
+    # The hot path in-process (ScorerBench, the appliance's own classes): heap bytes per image by phase.
+    java = ScorerBench(model_arg, images_dir)
+    try:
+        java.ask(f"hot {n_api}")
+        hot = java.ask(f"hot {n_api}")
+        decode = java.ask(f"decode {n_api}")
+    finally:
+        java.close()
+    med = lambda key, sub=None: statistics.median(x[key][sub] if sub else x[key] for x in per_round)  # noqa: E731
+    warm = trail[1][1] if len(trail) > 1 else trail[0][1]
+    return {
+        "jvm_opts": MEMORY_JVM_OPTS, "threads": threads, "floor_info": floor.info,
+        "calibrated_threshold": calibration["newThreshold"],
+        "score_max_rel_diff_python_vs_appliance": max(rel),
+        "rss_ready_mib": rss_ready, "rss_trail_mib": trail, "rss_peak_mib": sampler.peak, "rss_end_mib": rss_end,
+        "rss_after_memory_run_mib": trail[-1][1], "rss_growth_after_first_20pct_mib": trail[-1][1] - warm,
+        "memory_images": memory_images, "memory_clients": clients, "memory_seconds": memory_secs,
+        "heap_bytes_per_request": alloc_per_request,
+        "hot_path": {k: hot[k] for k in ("preprocess", "infer", "score", "hot")},
+        "hot_path_bytes_per_image": hot["bytesPerImage"], "hot_path_bytes_by_phase": hot["bytesPerImageByPhase"],
+        "decode_ms": decode["decode"], "decode_bytes_per_image": decode["bytesPerImage"],
+        "heap_bytes_per_request_by_thread": {k: v / memory_images for k, v in alloc_memory_run["byGroup"].items()},
+        "rounds": per_round, "n_folder": n_folder, "n_api": n_api,
+        "folder_cpu_ms_per_image": med("folder", "cpu_ms_per_image"),
+        "folder_images_per_s": med("folder", "images_per_s"),
+        "folder_heap_bytes_per_image": med("folder", "heap_bytes_per_image"),
+        "folder_worker_heap_bytes_per_image": statistics.median(
+            (x["folder"]["heap_bytes_per_image_by_thread"] or {}).get("lineside-folder-worker", float("nan")) for x in per_round),
+        "folder_phases_ms": sorted(per_round, key=lambda x: x["folder"]["cpu_ms_per_image"])[len(per_round) // 2]["folder"]["phases"],
+        "python_cpu_ms_per_image": med("python", "cpu_ms_per_image"),
+        "python_images_per_s": med("python", "images_per_s"),
+        "python_cores_busy": med("python", "cores_busy"),
+        "python_phases_ms": {k: statistics.median(x["python"]["phases_ms"][k] for x in per_round)
+                             for k in per_round[0]["python"]["phases_ms"]},
+        "cpu_ratio_median": med("cpu_ratio"),
+        "floor_p50_ms": med("floor_p50_ms"),
+        "api_total_p50_ms": med("api_total_p50_ms"),
+        "api_phases_ms": {k: summary([v for v in vs if v == v]) for k, vs in api_phases.items() if any(v == v for v in vs)},
+        "client_p50_ms": med("client_p50_ms"),
+        "e2e_over_floor_median": med("e2e_over_floor"),
+        "client_over_floor_median": med("client_over_floor"),
+    }
+
+
+def bench_batching(model_file: Path, x, rounds: int, n: int, sizes=(1, 2, 4, 8)) -> dict:
+    """N images per session.run (a dynamic batch dimension) against one at a time, in the Java ORT and
+    with the appliance's session options and threads: images/s and this process's CPU per image, batch
+    sizes interleaved within each round; medians over rounds."""
+    dynamic = dynamic_batch_copy(model_file) if "dynamic" not in model_file.stem else model_file
+    threads = int(app_props_override().get("lineside.model.threads", os.cpu_count() or 1))
+    floor = Floor(dynamic, x, threads)
+    try:
+        try:
+            floor.ask(f"batch {max(sizes) * 2} {max(sizes)}")  # warm-up, and proves the graph takes a batch
+        except json.JSONDecodeError:
+            return {"skipped": "the graph does not accept a batch dimension"}
+        per = {b: [] for b in sizes}
+        for r in range(rounds):
+            for b in sizes:
+                per[b].append(floor.ask(f"batch {n} {b}"))
+            log(f"  batching round {r + 1}/{rounds}: " + ", ".join(
+                f"N={b}: {per[b][-1]['images_per_s']:.1f} images/s, {per[b][-1]['cpu_ms_per_image']:.2f} CPU ms/image"
+                for b in sizes))
+    finally:
+        floor.close()
+    out = {"model": str(dynamic), "threads": threads, "images_per_round": n, "rounds": rounds, "by_batch": {}}
+    for b in sizes:
+        ips = statistics.median(a["images_per_s"] for a in per[b])
+        cpu = statistics.median(a["cpu_ms_per_image"] for a in per[b])
+        out["by_batch"][b] = {
+            "images_per_s": ips, "cpu_ms_per_image": cpu,
+            "run_ms_p50": statistics.median(a["run"]["p50"] for a in per[b]),
+            "throughput_vs_n1": statistics.median(a["images_per_s"] / c["images_per_s"] for a, c in zip(per[b], per[1])),
+            "cpu_vs_n1": statistics.median(a["cpu_ms_per_image"] / c["cpu_ms_per_image"] for a, c in zip(per[b], per[1])),
+        }
+    return out
 
 
 def print_summary(r: dict) -> None:
@@ -786,6 +1145,25 @@ def print_summary(r: dict) -> None:
         lines.append(f"folder: {F['images']} files archived in {F['seconds_until_all_archived']:.2f} s = "
                      f"{F['images_per_s']:.1f} images/s ({F.get('images_per_s_flowing', float('nan')):.1f} once flowing); phases ms p50/p99 (histogram-interpolated): "
                      + ", ".join(f"{k} {v['p50']:.2f}/{v['p99']:.2f}" for k, v in F["phases_ms_from_histogram"].items()))
+    if "targets" in r:
+        T = r["targets"]
+        lines.append(f"targets ({len(T['rounds'])} interleaved rounds, medians): CPU ms/image through the folder "
+                     f"{T['folder_cpu_ms_per_image']:.2f} vs Python loop {T['python_cpu_ms_per_image']:.2f} -> "
+                     f"x{T['cpu_ratio_median']:.2f} (target <= 0.7); API total p50 {T['api_total_p50_ms']:.2f} ms, "
+                     f"floor {T['floor_p50_ms']:.2f} ms -> x{T['e2e_over_floor_median']:.2f} (target <= 1.15 where the "
+                     f"floor >= 10 ms); client round trip x{T['client_over_floor_median']:.2f}")
+        lines.append(f"memory: RSS ready {T['rss_ready_mib']:.1f} MiB, after {T['memory_images']} images "
+                     f"{T['rss_after_memory_run_mib']:.1f} (growth after the first 20 % "
+                     f"{T['rss_growth_after_first_20pct_mib']:+.1f}), peak {T['rss_peak_mib']:.1f}, end of run "
+                     f"{T['rss_end_mib']:.1f}; heap bytes per API request {T['heap_bytes_per_request']:.0f}, per folder "
+                     f"image {T['folder_heap_bytes_per_image']:.0f} (folder worker threads "
+                     f"{T['folder_worker_heap_bytes_per_image']:.0f}); in-process hot path (preprocess+infer+score) "
+                     f"{T['hot_path_bytes_per_image']:.0f} B/image {T['hot_path_bytes_by_phase']}, JPEG decode "
+                     f"{T['decode_bytes_per_image']:.0f} B/image")
+    if "batching" in r and "by_batch" in r["batching"]:
+        lines.append("batching (Java ORT, appliance options): " + ", ".join(
+            f"N={b}: {v['images_per_s']:.1f} images/s (x{v['throughput_vs_n1']:.2f}), {v['cpu_ms_per_image']:.2f} CPU ms/image "
+            f"(x{v['cpu_vs_n1']:.2f})" for b, v in r["batching"]["by_batch"].items()))
     if "startup" in r:
         S = r["startup"]
         lines.append(f"start-up until ready: median {S['ready_s_median']:.2f} s of {S['ready_s']}")
@@ -870,6 +1248,52 @@ def markdown_report(names) -> int:
         row(f"folder {ph} p50 / p99, ms (from histogram buckets)",
             lambda r, ph=ph: f"{r['folder']['phases_ms_from_histogram'][ph]['p50']:.2f} / "
                              f"{r['folder']['phases_ms_from_histogram'][ph]['p99']:.2f}")
+    # issue 15 (format 2): bench.py targets / batching
+    row("model format, input", lambda r: f"{r['targets']['floor_info']['shape']} -> {r['targets']['floor_info']['outputs']}")
+    row("**floor**: ORT session.run p50, ms (threads)",
+        lambda r: f"{r['targets']['floor_p50_ms']:.2f} ({r['targets']['threads']})")
+    row("**CPU ms / image: folder (everything) / Python loop**",
+        lambda r: f"{r['targets']['folder_cpu_ms_per_image']:.2f} / {r['targets']['python_cpu_ms_per_image']:.2f}")
+    row("**folder CPU / Python loop CPU** (median of rounds; target <= 0.7)",
+        lambda r: "x%.2f (rounds: %s)" % (r["targets"]["cpu_ratio_median"],
+                                          " ".join("%.2f" % x["cpu_ratio"] for x in r["targets"]["rounds"])))
+    row("images/s: folder / Python loop (cores busy of the loop)",
+        lambda r: f"{r['targets']['folder_images_per_s']:.1f} / {r['targets']['python_images_per_s']:.1f} "
+                  f"({r['targets']['python_cores_busy']:.2f})")
+    row("Python loop phases p50, ms (decode+preprocess / infer)",
+        lambda r: " / ".join(f"{v:.2f}" for v in r['targets']['python_phases_ms'].values()))
+    for ph in ("decode", "preprocess", "queue", "infer", "score", "total"):
+        row(f"API {ph} p50 / p99, ms (sequential)",
+            lambda r, ph=ph: f"{r['targets']['api_phases_ms'][ph]['p50']:.2f} / {r['targets']['api_phases_ms'][ph]['p99']:.2f}")
+    row("**API total / floor** (server side, median of rounds; target <= 1.15 where floor >= 10 ms)",
+        lambda r: f"x{r['targets']['e2e_over_floor_median']:.2f}")
+    row("API client round trip p50, ms (/ floor)",
+        lambda r: f"{r['targets']['client_p50_ms']:.2f} (x{r['targets']['client_over_floor_median']:.2f})")
+    for ph in ("decode", "preprocess", "infer", "total"):
+        row(f"folder {ph} p50 / p99, ms (histogram buckets)",
+            lambda r, ph=ph: f"{r['targets']['folder_phases_ms'][ph]['p50']:.2f} / {r['targets']['folder_phases_ms'][ph]['p99']:.2f}")
+    row("**RSS**, MiB: ready / after 10 % / end of memory run / peak / end of bench",
+        lambda r: f"{r['targets']['rss_ready_mib']:.0f} / {r['targets']['rss_trail_mib'][0][1]:.0f} / "
+                  f"{r['targets']['rss_after_memory_run_mib']:.0f} / {r['targets']['rss_peak_mib']:.0f} / {r['targets']['rss_end_mib']:.0f}")
+    row("RSS growth, memory run after its first 20 %, MiB (images)",
+        lambda r: f"{r['targets']['rss_growth_after_first_20pct_mib']:+.1f} ({r['targets']['memory_images']})")
+    row("RSS along the memory run, MiB", lambda r: " ".join(f"{v[1]:.0f}" for v in r["targets"]["rss_trail_mib"]))
+    row("**heap bytes / image**: API request (whole process) / folder image (whole process; folder worker threads)",
+        lambda r: f"{r['targets']['heap_bytes_per_request']:.0f} / {r['targets']['folder_heap_bytes_per_image']:.0f}"
+                  f" ({r['targets']['folder_worker_heap_bytes_per_image']:.0f})")
+    row("heap bytes / image, in-process: JPEG decode / hot path (preprocess / infer / score)",
+        lambda r: f"{r['targets']['decode_bytes_per_image']:.0f} / {r['targets']['hot_path_bytes_per_image']:.0f} "
+                  f"({r['targets']['hot_path_bytes_by_phase']['preprocess']:.0f} / {r['targets']['hot_path_bytes_by_phase']['infer']:.0f}"
+                  f" / {r['targets']['hot_path_bytes_by_phase']['score']:.0f})")
+    row("in-process p50, ms: JPEG decode / preprocess / infer / score",
+        lambda r: f"{r['targets']['decode_ms']['p50']:.2f} / {r['targets']['hot_path']['preprocess']['p50']:.2f} / "
+                  f"{r['targets']['hot_path']['infer']['p50']:.2f} / {r['targets']['hot_path']['score']['p50']:.2f}")
+    row("score, Python loop vs appliance, max relative difference",
+        lambda r: f"{r['targets']['score_max_rel_diff_python_vs_appliance']:.1e}")
+    for b in ("1", "2", "4", "8"):
+        row(f"batch N={b}: images/s, CPU ms/image (vs N=1)",
+            lambda r, b=b: f"{r['batching']['by_batch'][b]['images_per_s']:.1f}, {r['batching']['by_batch'][b]['cpu_ms_per_image']:.2f} "
+                           f"(x{r['batching']['by_batch'][b]['throughput_vs_n1']:.2f}, x{r['batching']['by_batch'][b]['cpu_vs_n1']:.2f})")
     row("**start-up until ready**, s (median of starts)", lambda r: f"{r['startup']['ready_s_median']:.2f}")
     row("RSS at ready, default JVM options, MiB", lambda r: f"{r['startup']['rss_ready_mib_median']:.0f}")
     return 0

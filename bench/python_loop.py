@@ -1,8 +1,10 @@
 """The alternative a user would write: a Python loop with onnxruntime, Pillow and numpy.
 
-It computes the same score as the appliance (training/CONTRACT.md: RGB -> gray in floating point,
-`area` resize, the model, the model's score function), written the way a competent user would:
-vectorised numpy, resize weights computed once, ONNX Runtime with its default settings (all cores).
+It computes the same score as the appliance (training/CONTRACT.md: a colour JPEG into a one-channel
+model decoded straight to luma with Pillow's `draft("L")`, as the trainer does; other images RGB -> gray
+in floating point; `area` resize; the model; for a format-1 model the score function in numpy, for a
+format-2 model the graph's own `score` output), written the way a competent user would: vectorised
+numpy, resize weights computed once, ONNX Runtime with its default settings (all cores).
 
     python bench/python_loop.py MODEL.onnx IMAGE.jpg...   # prints one score per image, then images/s
 """
@@ -40,6 +42,10 @@ class PythonLoop:
         self.height = int(meta["lineside.input.height"])
         self.channels = int(meta["lineside.input.channels"])
         self.score_name = meta["lineside.score"]
+        self.format = int(meta.get("lineside.format", "1"))
+        self.output_names = [o.name for o in self.session.get_outputs()]
+        roi = meta.get("lineside.input.roi")  # x,y,w,h in source pixels, cropped before the resize
+        self.roi = tuple(int(v) for v in roi.split(",")) if roi else None
         self.threshold = float(meta["lineside.threshold"])
         sigma = float(meta.get("lineside.score.sigma", "2.0"))
         radius = int(math.ceil(3 * sigma))
@@ -62,9 +68,16 @@ class PythonLoop:
 
     def preprocess(self, data: bytes) -> np.ndarray:
         with Image.open(io.BytesIO(data)) as im:
+            if self.channels == 1 and im.format == "JPEG" and im.mode == "RGB":
+                im.draft("L", im.size)  # the contract: libjpeg outputs luma only (as the trainer decodes)
             a = np.asarray(im, dtype=np.float32) * np.float32(1 / 255)
         if a.ndim == 2:
             a = a[:, :, None]
+        if self.roi:
+            x, y, w, h = self.roi
+            if x + w > a.shape[1] or y + h > a.shape[0]:
+                raise ValueError("roi-outside-image")
+            a = a[y:y + h, x:x + w]
         a = a[:, :, :3]
         if self.channels == 1:
             planes = [a[:, :, 0] if a.shape[2] == 1 else a @ np.array([0.299, 0.587, 0.114], dtype=np.float32)]
@@ -86,10 +99,16 @@ class PythonLoop:
         g = sum(k[t] * p[t:t + m.shape[0], :] for t in range(len(k)))
         return float(g.max())
 
-    def inspect(self, data: bytes) -> tuple[float, str]:
-        x = self.preprocess(data)
+    def infer(self, x: np.ndarray) -> float:
+        """The model on one preprocessed input; returns the score (format 2: the graph's own, with its map)."""
+        if self.format >= 2:
+            outputs = dict(zip(self.output_names, self.session.run(None, {"image": x})))
+            return float(np.asarray(outputs["score"]).reshape(-1)[0])
         y = self.session.run(None, {"image": x})[0]
-        s = self.score(x, y)
+        return self.score(x, y)
+
+    def inspect(self, data: bytes) -> tuple[float, str]:
+        s = self.infer(self.preprocess(data))
         return s, ("DEFECT" if s > self.threshold else "GOOD")
 
 

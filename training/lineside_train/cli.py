@@ -111,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--model-version", default="1", help="model version for the metadata (default 1)")
     t.add_argument("--device", default=None, help="cpu, cuda, cuda:0 (default: cuda when available)")
     t.add_argument("--threads", type=_positive_int("--threads"), default=None, help="CPU threads for PyTorch")
+    t.add_argument("--roi", default=None,
+                   help="x,y,w,h: crop every image to this region (source pixels) before the resize; "
+                        "written to the model (lineside.input.roi, format 2) so the appliance crops alike")
     t.add_argument("--format", type=int, choices=(1, 2), default=2,
                    help="model format: 2 (default) puts the score and anomaly map in the graph; "
                         "1 writes the reconstruction-only form for appliances that predate format 2")
@@ -140,7 +143,24 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--good", required=True)
     e.add_argument("--defect", required=True)
     e.add_argument("--report", required=True, help="folder for report.json and the plots")
+    e.add_argument("--masks", default=None,
+                   help="folder of defect masks (same file stem, or stem + _mask, any subfolder): adds pixel AUROC "
+                        "and draws map and mask side by side")
+    e.add_argument("--equalise-brightness", action="store_true",
+                   help="also score every image brightness- and contrast-equalised (report key `equalised`): "
+                        "a model that separates by brightness loses its AUROC there")
     e.add_argument("--quiet", action="store_true")
+
+    q = sub.add_parser("bench-quality", help="the default train command on every data set: one Markdown table")
+    q.add_argument("--datasets", required=True,
+                   help="folder of data sets, each with train/good and test/{good,defect} (test/defect may hold "
+                        "one folder per defect kind; masks/ where present); casting300 is split by similarity")
+    q.add_argument("--work", default="runs/bench-quality", help="models, reports and splits (default runs/bench-quality)")
+    q.add_argument("--sets", default=None, help="comma list of data set names (default: all)")
+    q.add_argument("--budget", default=None, help="passed to train (default: train's own default)")
+    q.add_argument("--train-args", default="",
+                   help="extra flags for train, one string (the table is the default command only without them)")
+    q.add_argument("--quiet", action="store_true")
 
     s = sub.add_parser("synth", help="draw synthetic cast parts, good and defective")
     s.add_argument("--out", required=True)
@@ -158,7 +178,7 @@ def main(argv=None) -> int:
     args.started = started
     try:
         return {"train": cmd_train, "calibrate": cmd_calibrate, "evaluate": cmd_evaluate,
-                "synth": cmd_synth, "upgrade": cmd_upgrade}[args.command](args)
+                "synth": cmd_synth, "upgrade": cmd_upgrade, "bench-quality": cmd_bench_quality}[args.command](args)
     except UserError as e:
         print(f"{PROG} {args.command}: error: {e}", file=sys.stderr)
         return 2
@@ -325,7 +345,10 @@ def _train_autoencoder(args, budget, why) -> int:
         torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     device = T.pick_device(args.device)
-    x, files = preprocess.load_folder(args.good, args.size, args.size, args.channels, "good", not args.quiet)
+    roi = preprocess.parse_roi(args.roi)
+    if roi and args.format == 1:
+        raise UserError("--roi needs --format 2: format-1 appliances do not crop")
+    x, files = preprocess.load_folder(args.good, args.size, args.size, args.channels, "good", not args.quiet, roi=roi)
     is_cal = _held_out(args, x, len(files), np.random.default_rng(args.seed))
     x_train, x_cal = x[~is_cal], x[is_cal]
     _log(args, f"training {args.arch} {args.channels}x{args.size}x{args.size} on {len(x_train)} good images "
@@ -361,6 +384,8 @@ def _train_autoencoder(args, budget, why) -> int:
                          fmt=args.format)
     if args.format == 2:
         meta["lineside.map.max"] = export.map_max(cal_maps)
+    if roi:
+        meta["lineside.input.roi"] = ",".join(str(v) for v in roi)
     # For information (ignored by the appliance): the threshold each score function would get
     # from the same held-out images, so `evaluate` can compare them at the same alpha.
     for name in S.SCORES:
@@ -436,7 +461,9 @@ def _train_disc(args, budget) -> int:
     torch.manual_seed(args.seed)
     device = T.pick_device(args.device)
     channels = args.channels or _image_channels(files)
-    full = (args.size, args.size) if args.size else auto.input_size(_image_sizes(files))
+    roi = preprocess.parse_roi(args.roi)
+    full = (args.size, args.size) if args.size else auto.input_size(
+        [(roi[2], roi[3])] if roi else _image_sizes(files))
     sizes = [full]
     if args.size is None:
         half = auto.input_size([full], max_pixels=full[0] * full[1] // 4)
@@ -445,7 +472,7 @@ def _train_disc(args, budget) -> int:
     for w, h in sizes:
         D.check_input(h, w)
     W, H = full
-    x, files = preprocess.load_folder(args.good, W, H, channels, "good", not args.quiet)
+    x, files = preprocess.load_folder(args.good, W, H, channels, "good", not args.quiet, roi=roi)
     rng = np.random.default_rng(args.seed)
     holdout = "groups of near-copies (--group-similar)" if args.group_similar else "random"
     if args.group_similar:
@@ -470,7 +497,7 @@ def _train_disc(args, budget) -> int:
     # The criterion: held-out good images, clean and with a synthetic anomaly pasted in at full size
     # (a seed apart from training's); or, with --defect, the real defects given.
     if args.defect:
-        x_bad_full, _ = preprocess.load_folder(args.defect, W, H, channels, "defect", not args.quiet)
+        x_bad_full, _ = preprocess.load_folder(args.defect, W, H, channels, "defect", not args.quiet, roi=roi)
         source = f"real defect images from --defect {args.defect} (used to choose, never to train)"
     else:
         x_bad_full = auto.synthetic_validation_set(x_cal, args.seed)
@@ -539,6 +566,8 @@ def _train_disc(args, budget) -> int:
         "lineside.train.epochs": best["epochs"], "lineside.train.final_loss": best["final_loss"],
         "lineside.train.seed": args.seed, "lineside.train.trainer": f"lineside_train {__version__}",
     })
+    if roi:
+        meta["lineside.input.roi"] = ",".join(str(v) for v in roi)
     export.save(export.with_metadata(onnx_bytes, meta), out)
     _say_calibration(args, c)
     for cd in candidates:
@@ -593,7 +622,7 @@ def cmd_calibrate(args) -> int:
     if len(files) < need:
         raise UserError(f"n={len(files)} good images is too small for alpha={args.alpha}: "
                         f"at least {need} are needed (add images or raise --alpha)")
-    x, _ = preprocess.load_folder(args.good, m.width, m.height, m.channels, "good", not args.quiet)
+    x, _ = preprocess.load_folder(args.good, m.width, m.height, m.channels, "good", not args.quiet, roi=m.roi)
     source = None
     if m.format == 2 and (score != m.score or sigma != m.sigma):
         # A format-2 autoencoder changes its score function by changing the head of its graph.
@@ -632,7 +661,7 @@ def cmd_upgrade(args) -> int:
     onnx_bytes = export.rehead(m.path.read_bytes(), m.score, m.sigma, m.channels, m.height, m.width)
     meta = {"lineside.format": 2}
     if args.good:
-        x, _ = preprocess.load_folder(args.good, m.width, m.height, m.channels, "good", not args.quiet)
+        x, _ = preprocess.load_folder(args.good, m.width, m.height, m.channels, "good", not args.quiet, roi=m.roi)
         export.head_parity(onnx_bytes, x[: min(8, len(x))], m.score, m.sigma)
         _, maps, _ = export.detect(export.session(onnx_bytes), x)
         meta["lineside.map.max"] = export.map_max(maps)
@@ -645,14 +674,16 @@ def cmd_upgrade(args) -> int:
 def cmd_evaluate(args) -> int:
     from . import evaluate as E
     from . import export, preprocess
+    from . import quality as Q
     from . import scores as S
 
     m = export.LoadedModel(args.model)
     report_dir = Path(args.report)
     if report_dir.exists() and not report_dir.is_dir():
         raise UserError(f"--report {report_dir} exists and is not a directory")
-    xg, fg = preprocess.load_folder(args.good, m.width, m.height, m.channels, "good", not args.quiet)
-    xd, fd = preprocess.load_folder(args.defect, m.width, m.height, m.channels, "defect", not args.quiet)
+    xg, fg = preprocess.load_folder(args.good, m.width, m.height, m.channels, "good", not args.quiet, roi=m.roi)
+    xd, fd = preprocess.load_folder(args.defect, m.width, m.height, m.channels, "defect", not args.quiet,
+                                    recursive=True, roi=m.roi)
     sg, mg, yg = m.infer(xg, keep_reconstructions=m.has_reconstruction, progress=not args.quiet)
     sd, md, yd = m.infer(xd, keep_reconstructions=m.has_reconstruction, progress=not args.quiet)
     rep = {"model": str(m.path), "model_name": m.meta.get("lineside.model.name"),
@@ -678,6 +709,20 @@ def cmd_evaluate(args) -> int:
         if t is not None:
             at = E.at_threshold(a, b, float(t))
             rep["by_score"][name].update({"threshold": at["threshold"], "fpr": at["fpr"], "tpr": at["tpr"]})
+    masks = None
+    rep["pixel_auroc"] = None
+    if args.masks:
+        found = Q.find_masks(fd, args.masks)
+        masks = [None if f is None else Q.load_mask(f, m.width, m.height) for f in found]
+        rep["masks"] = {"folder": str(args.masks), "found": sum(f is not None for f in found), "of": len(fd)}
+        rep["pixel_auroc"] = Q.pixel_auroc(Q.upsample(mg, m.width, m.height), Q.upsample(md, m.width, m.height), masks)
+    if args.equalise_brightness:
+        mean = float(xg.mean())
+        std = float(xg.reshape(len(xg), -1).std(axis=1).mean())
+        eg, _, _ = m.infer(Q.equalise_brightness(xg, mean, std), keep_maps=False, progress=not args.quiet)
+        ed, _, _ = m.infer(Q.equalise_brightness(xd, mean, std), keep_maps=False, progress=not args.quiet)
+        rep["equalised"] = {"auroc": E.auroc(eg, ed), "average_precision": E.average_precision(eg, ed),
+                            "mean": mean, "std": std}
     rep["images"] = ([{"file": str(f), "label": "good", "score": float(v)} for f, v in zip(fg, sg)] +
                      [{"file": str(f), "label": "defect", "score": float(v)} for f, v in zip(fd, sd)])
     report_dir.mkdir(parents=True, exist_ok=True)
@@ -691,12 +736,34 @@ def cmd_evaluate(args) -> int:
         rep["plots"].insert(1, "reconstructions.png")
     ig, id_ = E._pick(len(xg), 4), E._pick(len(xd), 4)  # the same parts as in the grid above
     E.plot_residuals(xg[ig], mg[ig, 0], sg[ig], xd[id_], md[id_, 0], sd[id_], m.threshold,
-                     report_dir / "residuals.png", map_label=_map_label(m))
+                     report_dir / "residuals.png", map_label=_map_label(m),
+                     masks=None if masks is None else [masks[i] for i in id_])
     p = E.write_report(rep, report_dir)
     line = f"{m.score}: AUROC {fig['auroc']:.4f}, AP {fig['average_precision']:.4f}"
+    if rep["pixel_auroc"] is not None:
+        line += f", pixel AUROC {rep['pixel_auroc']:.4f} ({rep['masks']['found']} masks)"
+    if "equalised" in rep:
+        line += f", brightness-equalised AUROC {rep['equalised']['auroc']:.4f}"
     if m.threshold is not None:
         line += f", threshold {m.threshold:.6g}: FPR {fig['fpr']:.4f}, TPR {fig['tpr']:.4f}, F1 {fig['f1']:.4f}"
     print(f"{line} (n_good {len(xg)}, n_defect {len(xd)}); report {p}")
+    return 0
+
+
+def cmd_bench_quality(args) -> int:
+    import datetime
+    import shlex
+
+    from . import quality as Q
+
+    only = [v for v in args.sets.split(",") if v] if args.sets else None
+    rows = Q.bench_quality(args.datasets, args.work, args.budget, shlex.split(args.train_args), only, args.quiet)
+    if not rows:
+        raise UserError(f"no data set under {args.datasets} has train/good and test/good + test/defect")
+    print(f"bench-quality, {datetime.date.today().isoformat()}, datasets {args.datasets}"
+          + (f", train args {args.train_args!r}" if args.train_args else "")
+          + (f", budget {args.budget}" if args.budget else "") + ":\n")
+    print(Q.markdown_table(rows))
     return 0
 
 

@@ -145,13 +145,15 @@ def _show(img):
     return img[0] if img.shape[0] == 1 else np.transpose(img, (1, 2, 0))
 
 
-def plot_residuals(xg, gg, sg, xd, gd, sd, thr, path, k=4, map_label="residual |y - x| (blurred)"):
+def plot_residuals(xg, gg, sg, xd, gd, sd, thr, path, k=4, map_label="residual |y - x| (blurred)", masks=None):
     """Residual heatmaps over the inputs: good parts on the left, defective on the right,
-    one colour scale for all so 'hot' means the same everywhere."""
+    one colour scale for all so 'hot' means the same everywhere. With `masks` (one per defect
+    image, or None), a third column shows each defect's true mask, outlined on its map too."""
     plt = _plt()
     gi, di = _pick(len(xg), k), _pick(len(xd), k)
     vmax = max(float(np.max([gg[i].max() for i in gi])), float(np.max([gd[i].max() for i in di])))
-    fig, axes = plt.subplots(k, 2, figsize=(6.6, 3.1 * k), dpi=90, squeeze=False)
+    cols = 3 if masks is not None else 2
+    fig, axes = plt.subplots(k, cols, figsize=(3.3 * cols, 3.1 * k), dpi=90, squeeze=False)
     im = None
     for col, (xs, gs, ss, idx, label) in enumerate(((xg, gg, sg, gi, "good"), (xd, gd, sd, di, "defect"))):
         for row in range(k):
@@ -159,12 +161,26 @@ def plot_residuals(xg, gg, sg, xd, gd, sd, thr, path, k=4, map_label="residual |
             ax.set_xticks([]); ax.set_yticks([])
             if row >= len(idx):
                 ax.axis("off")
+                if cols == 3 and label == "defect":
+                    axes[row][2].axis("off")
                 continue
             i = idx[row]
             base = _show(xs[i])
             ax.imshow(base if base.ndim == 3 else base, cmap="gray", vmin=0, vmax=1)
             h, w = base.shape[:2]  # a format-2 map may be smaller than the input: stretch it over the image
             im = ax.imshow(gs[i], cmap="inferno", alpha=0.6, vmin=0, vmax=vmax, extent=(-0.5, w - 0.5, h - 0.5, -0.5))
+            if label == "defect" and masks is not None:
+                mask = masks[i]
+                ax_m = axes[row][2]
+                ax_m.set_xticks([]); ax_m.set_yticks([])
+                if mask is None:
+                    ax_m.set_title("no mask", fontsize=9)
+                else:
+                    ax_m.imshow(base, cmap="gray", vmin=0, vmax=1)
+                    ax_m.imshow(np.ma.masked_where(~mask, mask), cmap="cool", alpha=0.7, vmin=0, vmax=1)
+                    ax_m.set_title("true defect mask", fontsize=9)
+                    if mask.any():
+                        ax.contour(mask, levels=[0.5], colors="cyan", linewidths=0.8)
             verdict = "" if thr is None else (" DEFECT" if ss[i] > thr else " GOOD")
             ax.set_title(f"{label}: score {ss[i]:.4g}{verdict}", fontsize=9,
                          color="tab:green" if label == "good" else "tab:red")

@@ -303,6 +303,8 @@ class LoadedModel:
             raise UserError(f"{self.path}: lineside.format {self.format} is not supported (1 or 2)")
         if self.meta.get("lineside.input.resize", "area") != "area":
             raise UserError(f"{self.path}: resize {self.meta['lineside.input.resize']!r} is not supported")
+        from .preprocess import parse_roi
+        self.roi = parse_roi(self.meta.get("lineside.input.roi"))
         self.sigma = float(self.meta.get("lineside.score.sigma", "2.0"))
         self.threshold = float(self.meta["lineside.threshold"]) if "lineside.threshold" in self.meta else None
         self.sess = session(self.path if onnx_bytes is None else onnx_bytes)

@@ -144,34 +144,61 @@ def to_tensor(samples: np.ndarray, width: int, height: int, channels: int) -> np
     return np.ascontiguousarray(x.transpose(2, 0, 1)[None, :, :, :], dtype=np.float32)
 
 
-def load(path: str | os.PathLike, width: int, height: int, channels: int) -> np.ndarray:
-    """Image file -> model input [1, C, H, W] float32 in [0, 1]."""
-    return to_tensor(decode(path, luma_only=channels == 1), width, height, channels)
+def parse_roi(text: str | None) -> tuple[int, int, int, int] | None:
+    """`x,y,w,h` (source-image pixels, CONTRACT.md `lineside.input.roi`) -> a tuple; None for None/empty."""
+    if text is None or not str(text).strip():
+        return None
+    parts = str(text).split(",")
+    try:
+        x, y, w, h = (int(v.strip()) for v in parts)
+    except ValueError:
+        raise UserError(f"region of interest {text!r} is not x,y,w,h (four whole numbers)") from None
+    if x < 0 or y < 0 or w < 1 or h < 1:
+        raise UserError(f"region of interest {text!r}: x and y must be >= 0, w and h >= 1")
+    return x, y, w, h
 
 
-def list_images(folder: str | os.PathLike, what: str = "image") -> list[Path]:
-    """Image files of a folder (sorted), or a UserError that says what is wrong."""
+def crop(samples: np.ndarray, roi: tuple[int, int, int, int] | None, name: str = "image") -> np.ndarray:
+    """The region of interest of decoded (H, W, C) samples; an image that does not contain all of it
+    is refused with the appliance's reason `roi-outside-image`."""
+    if roi is None:
+        return samples
+    x, y, w, h = roi
+    if x + w > samples.shape[1] or y + h > samples.shape[0]:
+        raise UnsupportedImage(f"{name}: roi-outside-image: the region {x},{y},{w},{h} does not fit in the "
+                               f"{samples.shape[1]}x{samples.shape[0]} image")
+    return samples[y:y + h, x:x + w]
+
+
+def load(path: str | os.PathLike, width: int, height: int, channels: int, roi=None) -> np.ndarray:
+    """Image file -> (its region of interest, if any) -> model input [1, C, H, W] float32 in [0, 1]."""
+    return to_tensor(crop(decode(path, luma_only=channels == 1), roi, str(path)), width, height, channels)
+
+
+def list_images(folder: str | os.PathLike, what: str = "image", recursive: bool = False) -> list[Path]:
+    """Image files of a folder (sorted; with `recursive`, of its subfolders too, e.g. one per defect
+    kind), or a UserError that says what is wrong."""
     p = Path(folder)
     if not p.exists():
         raise UserError(f"{what} folder {p} does not exist")
     if not p.is_dir():
         raise UserError(f"{what} folder {p} is not a directory")
-    files = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in IMAGE_EXTENSIONS
-                   and not f.name.startswith("."))
+    files = sorted(f for f in (p.rglob("*") if recursive else p.iterdir())
+                   if f.is_file() and f.suffix.lower() in IMAGE_EXTENSIONS and not f.name.startswith("."))
     if not files:
         raise UserError(f"{what} folder {p} holds no images ({', '.join(IMAGE_EXTENSIONS)})")
     return files
 
 
 def load_folder(folder, width: int, height: int, channels: int, what: str = "image",
-                progress: bool = False) -> tuple[np.ndarray, list[Path]]:
+                progress: bool = False, recursive: bool = False, roi=None) -> tuple[np.ndarray, list[Path]]:
     """All images of a folder as [N, C, H, W]; an unreadable image is a UserError naming it."""
-    files = list_images(folder, what)
+    files = list_images(folder, what, recursive)
     out = np.empty((len(files), channels, height, width), dtype=np.float32)
     it = files
     if progress:
         from tqdm import tqdm
         it = tqdm(files, desc=f"loading {what}", unit="img", leave=False)
     for n, f in enumerate(it):
-        out[n] = load(f, width, height, channels)[0]
+        out[n] = load(f, width, height, channels, roi)[0]
     return out, files

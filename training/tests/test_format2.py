@@ -120,3 +120,25 @@ def test_evaluate_a_format2_model(tmp_path, tiny_set):
     rep = json.loads((tmp_path / "ev" / "report.json").read_text())
     assert 0 <= rep["auroc"] <= 1 and rep["n_good"] == 24 and rep["n_defect"] == 6
     assert (tmp_path / "ev" / "residuals.png").stat().st_size > 1000
+
+
+def test_roi_is_cropped_before_the_resize_and_travels_with_the_model(tmp_path, tiny_set):
+    from PIL import Image
+    from lineside_train import preprocess as P
+    assert P.parse_roi("4, 8, 32, 16") == (4, 8, 32, 16) and P.parse_roi(None) is None
+    for bad in ("1,2,3", "a,b,c,d", "0,0,0,5", "-1,0,4,4"):
+        with pytest.raises(UserError):
+            P.parse_roi(bad)
+    img = np.zeros((40, 60), np.uint8)
+    img[10:20, 30:50] = 255  # the region is all white, the rest black
+    Image.fromarray(img).save(tmp_path / "p.png")
+    x = P.load(tmp_path / "p.png", 8, 4, 1, roi=(30, 10, 20, 10))
+    assert x.shape == (1, 1, 4, 8) and float(x.min()) == 1.0
+    with pytest.raises(UserError, match="roi-outside-image"):
+        P.load(tmp_path / "p.png", 8, 4, 1, roi=(50, 10, 20, 10))
+    common = ["train", "--good", str(tiny_set / "good"), "--size", "32", "--epochs", "1", "--conv-width", "4",
+              "--latent", "4", "--alpha", "0.2", "--calibration-fraction", "0.3", "--quiet"]
+    assert main(common + ["--out", str(tmp_path / "r.onnx"), "--roi", "8,8,48,40"]) == 0
+    m = export.LoadedModel(tmp_path / "r.onnx")
+    assert m.meta["lineside.input.roi"] == "8,8,48,40" and m.roi == (8, 8, 48, 40)
+    assert main(common + ["--out", str(tmp_path / "r1.onnx"), "--roi", "8,8,48,40", "--format", "1"]) == 2

@@ -38,7 +38,11 @@
       threshold = typeof m.threshold === 'number' ? m.threshold : threshold;
       $('model-threshold').textContent = fmtScore(threshold);
       const score = typeof m.score === 'object' && m.score ? m.score.function : m.score;
-      $('model-score').textContent = score ?? '?';
+      // Format 2: the graph scores; its method name is information only and may be absent.
+      const inGraph = typeof m.score === 'object' && m.score && m.score.computedBy === 'graph';
+      $('model-score').textContent = inGraph ? `${score ?? 'graph'} (format 2)` : (score ?? '?');
+      // The model's reconstruction is offered beside the image when the model outputs one.
+      $('view-reconstruction').hidden = !(m.outputs && m.outputs.reconstruction);
       stripDirty = true; requestFrame();
     } catch (e) {
       $('model-name').textContent = 'unavailable';
@@ -206,11 +210,13 @@
     if (!current) return;
     $('view-heatmap').setAttribute('aria-pressed', String(view === 'heatmap'));
     $('view-image').setAttribute('aria-pressed', String(view === 'image'));
+    $('view-reconstruction').setAttribute('aria-pressed', String(view === 'reconstruction'));
     const img = $('detail-image');
     const missing = $('detail-missing');
     missing.hidden = true;
     img.hidden = false;
-    img.alt = view === 'heatmap' ? 'Residual heatmap of the inspected part' : 'The inspected image as received';
+    img.alt = view === 'heatmap' ? 'Residual heatmap of the inspected part'
+        : view === 'reconstruction' ? "The model's reconstruction of the part" : 'The inspected image as received';
     img.onerror = async () => {
       img.hidden = true;
       missing.hidden = false;
@@ -221,11 +227,13 @@
         missing.textContent = body.detail || body.error || missing.textContent;
       } catch (err) { /* keep the generic text */ }
     };
-    img.src = `${API}/inspections/${encodeURIComponent(current.id)}/${view === 'heatmap' ? 'heatmap.png' : 'image'}`;
+    const file = { heatmap: 'heatmap.png', reconstruction: 'reconstruction.png' }[view] ?? 'image';
+    img.src = `${API}/inspections/${encodeURIComponent(current.id)}/${file}`;
   }
 
   $('view-heatmap').addEventListener('click', () => showView('heatmap'));
   $('view-image').addEventListener('click', () => showView('image'));
+  $('view-reconstruction').addEventListener('click', () => showView('reconstruction'));
   dialog.addEventListener('click', (ev) => { if (ev.target === dialog) dialog.close(); }); // tap outside closes
 
   // ---- controls ---------------------------------------------------------------------------

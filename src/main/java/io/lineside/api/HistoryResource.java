@@ -151,8 +151,10 @@ public class HistoryResource {
     @Path("{id}/heatmap.png")
     @Produces({"image/png", MediaType.APPLICATION_JSON})
     @Operation(summary = "The residual heatmap over the image",
-            description = "The residual map, upsampled to the image's size, overlaid in the inferno colour map with a"
-                    + " colour bar of its numeric range (and the threshold mark when the score is max-blur or ssim)."
+            description = "The map shown to people (format 1: the residual map; format 2: the graph's anomaly_map),"
+                    + " upsampled to the image's size (to the region of interest when one is set, the rest dimmed),"
+                    + " overlaid in the inferno colour map with a colour bar of its numeric range (format 1: the threshold"
+                    + " mark when the score is max-blur or ssim; format 2: the model's fixed scale, lineside.map.max)."
                     + " Kept for recent inspections only.")
     @APIResponse(responseCode = "200", description = "PNG of the image's size")
     @APIResponse(responseCode = "404", description = "Unknown inspection, image no longer kept, or model no longer in service",
@@ -160,6 +162,26 @@ public class HistoryResource {
     public Response heatmap(@PathParam("id") String id) {
         try {
             return Response.ok(retention.heatmapPng(id), "image/png").cacheControl(IMMUTABLE).build();
+        } catch (Retention.Unavailable e) {
+            return missingImage(id, e.error, e.getMessage());
+        }
+    }
+
+    @GET
+    @Path("{id}/reconstruction.png")
+    @Produces({"image/png", MediaType.APPLICATION_JSON})
+    @Operation(summary = "The model's reconstruction of the image",
+            description = "What the model expected to see, at model resolution (of the region of interest when one is"
+                    + " set): every format-1 model outputs it, a format-2 model only when its graph declares the optional"
+                    + " output 'reconstruction'. Recomputed with the model that scored the image, while it is in service."
+                    + " Kept images only.")
+    @APIResponse(responseCode = "200", description = "PNG of the model's input size")
+    @APIResponse(responseCode = "404", description = "Unknown inspection, image no longer kept, model no longer in service"
+            + " (reconstruction-unavailable) or a model without a reconstruction (no-reconstruction)",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ErrorBody.class)))
+    public Response reconstruction(@PathParam("id") String id) {
+        try {
+            return Response.ok(retention.reconstructionPng(id), "image/png").cacheControl(IMMUTABLE).build();
         } catch (Retention.Unavailable e) {
             return missingImage(id, e.error, e.getMessage());
         }

@@ -28,7 +28,9 @@ public class ModelResource {
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Describe the model in service",
-            description = "Identity, sha256, input shape, preprocessing, score function, the threshold in force "
+            description = "Identity, sha256, format (1: the appliance scores the reconstruction; 2: the graph outputs score "
+                    + "and anomaly_map), input shape, the outputs with their shapes, preprocessing, score function, the map value "
+                    + "drawn at full colour (mapMax, format 2), the region of interest (roi), the threshold in force "
                     + "and where it came from, calibration figures, every lineside.* metadata key, the last attempt to change the "
                     + "model (lastReload: outcome success|invalid|rollback|error, trigger, message, time) and the model a rollback "
                     + "would restore (previous).")

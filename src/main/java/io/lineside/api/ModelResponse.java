@@ -18,7 +18,10 @@ public record ModelResponse(
         int format,
         String arch,
         Input input,
+        Map<String, List<Long>> outputs,
         Score score,
+        Double mapMax,
+        Region roi,
         double threshold,
         String thresholdSource,
         double modelThreshold,
@@ -32,8 +35,16 @@ public record ModelResponse(
     public record Input(List<Integer> shape, int channels, int height, int width, String resize) {
     }
 
-    /** The score function and its parameter. */
-    public record Score(String function, double sigma) {
+    /**
+     * The score: {@code function} is {@code lineside.score} (format 1: the function the appliance computes;
+     * format 2: the graph's method, information only, null when not named), {@code sigma} its parameter
+     * (null when not given), {@code computedBy} {@code appliance} (format 1) or {@code graph} (format 2).
+     */
+    public record Score(String function, Double sigma, String computedBy) {
+    }
+
+    /** The region of interest images are cropped to before the resize, and where it came from ({@code model} or {@code config}). */
+    public record Region(int x, int y, int width, int height, String roi, String source) {
     }
 
     /** How the model's own threshold was set. */
@@ -42,7 +53,8 @@ public record ModelResponse(
 
     /** The same, with the last model change attempt and the model a rollback would restore. */
     ModelResponse withLifecycle(ReloadReport lastReload, ModelIdentity previous) {
-        return new ModelResponse(name, version, sha256, origin, loadedAt, format, arch, input, score, threshold,
+        return new ModelResponse(name, version, sha256, origin, loadedAt, format, arch, input, outputs, score, mapMax, roi,
+                threshold,
                 thresholdSource, modelThreshold, calibration, concurrency, metadata, lastReload, previous);
     }
 
@@ -53,7 +65,12 @@ public record ModelResponse(
         return new ModelResponse(m.name(), m.version(), model.bundle().sha256(), model.bundle().origin(),
                 model.loadedAt().toString(), m.format(), m.arch().orElse(null),
                 new Input(List.of(1, g.channels(), g.height(), g.width()), g.channels(), g.height(), g.width(), m.resize()),
-                new Score(m.score().metadataName(), m.sigma()),
+                model.scorer().outputs().shapes(g),
+                new Score(m.scoreMethod().orElse(null), Double.isNaN(m.sigma()) ? null : m.sigma(),
+                        model.scorer().outputs().graphScores() ? "graph" : "appliance"),
+                m.mapMax().isPresent() ? m.mapMax().getAsDouble() : null,
+                model.scorer().roi().map(r -> new Region(r.x(), r.y(), r.width(), r.height(), r.toString(),
+                        "lineside.roi".equals(model.scorer().roiOrigin()) ? "config" : "model")).orElse(null),
                 threshold.value(), threshold.source().name().toLowerCase(java.util.Locale.ROOT), m.threshold(),
                 new Calibration(m.calibrationAlpha(), m.calibrationN(),
                         m.calibrationMedian().isPresent() ? m.calibrationMedian().getAsDouble() : null),

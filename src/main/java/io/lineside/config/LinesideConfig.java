@@ -25,6 +25,12 @@ public interface LinesideConfig {
     /** Overrides the threshold stored in the model's metadata. */
     OptionalDouble threshold();
 
+    /**
+     * Region of interest {@code x,y,w,h} in source-image pixels, cropped before the resize; overrides the
+     * model's {@code lineside.input.roi} (a camera moved on the line). Checked when a model is loaded.
+     */
+    Optional<String> roi();
+
     Limits limits();
 
     Journal journal();
@@ -38,6 +44,12 @@ public interface LinesideConfig {
     Api api();
 
     Calibration calibration();
+
+    Mqtt mqtt();
+
+    Modbus modbus();
+
+    Opcua opcua();
 
     interface Model {
         /** ONNX model bundle; unset = the embedded default model. */
@@ -187,5 +199,74 @@ public interface LinesideConfig {
         @WithName("max-upload")
         @WithDefault("64M")
         MemorySize maxUpload();
+    }
+
+    /** Verdicts to an MQTT broker, at least once, read from the journal from a persisted cursor. */
+    interface Mqtt {
+        /** Broker, {@code tcp://host:1883} or {@code ssl://host:8883}; unset = MQTT off. */
+        Optional<URI> url();
+
+        /** MQTT client id; unset = {@code lineside-<host name>}. */
+        @WithName("client-id")
+        Optional<String> clientId();
+
+        Optional<String> username();
+
+        /** Never logged or shown. */
+        Optional<String> password();
+
+        /** Topics are {@code <prefix>/verdict}, {@code <prefix>/status}, {@code <prefix>/trigger}; unset = {@code lineside/<host name>}. */
+        @WithName("topic-prefix")
+        Optional<String> topicPrefix();
+
+        /** QoS of verdict messages: 1 (at least once, the default), 2 (exactly once to the broker), 0 (at most once). */
+        @WithDefault("1")
+        int qos();
+
+        /** Whether a message on {@code <prefix>/trigger} grabs a camera snapshot. */
+        @WithName("allow-trigger")
+        @WithDefault("false")
+        boolean allowTrigger();
+    }
+
+    /** A Modbus TCP server (unit id 1) showing the latest outcome and counters in holding registers. */
+    interface Modbus {
+        /** TCP port, e.g. 5020; unset = Modbus off. */
+        OptionalInt port();
+
+        /** Address to listen on. */
+        @WithDefault("0.0.0.0")
+        String host();
+
+        /** Whether coil 0 written to 1 grabs a camera snapshot. */
+        @WithName("allow-trigger")
+        @WithDefault("false")
+        boolean allowTrigger();
+    }
+
+    /** An OPC UA server (Eclipse Milo), Basic256Sha256 sign-and-encrypt, showing the latest outcome. */
+    interface Opcua {
+        /** TCP port, e.g. 4840; unset = OPC UA off. */
+        OptionalInt port();
+
+        /** Address to listen on. */
+        @WithName("bind-address")
+        @WithDefault("0.0.0.0")
+        String bindAddress();
+
+        /** Host name in the endpoint URLs and the server certificate; unset = this machine's host name. */
+        Optional<String> hostname();
+
+        /** Users as {@code name:hash,...}; hashes from {@code java -jar quarkus-run.jar hash-password}. */
+        Optional<List<String>> users();
+
+        /** Whether clients without a user name may read (never call TriggerCamera). */
+        @WithName("allow-anonymous")
+        @WithDefault("false")
+        boolean allowAnonymous();
+
+        /** The server's certificate (created on first start) and its trust lists ({@code pki/trusted}, {@code pki/rejected}). */
+        @WithDefault("./data/opcua")
+        Path path();
     }
 }

@@ -19,6 +19,18 @@ public record HeatScale(double max, double threshold) {
      * (std, mse: other units) to the map's own maximum, and no threshold mark.
      */
     public static HeatScale forMap(ResidualMap map, String scoreFunction, double threshold) {
+        return forMap(map, scoreFunction, threshold, Double.NaN);
+    }
+
+    /**
+     * As above, unless the model fixes its own scale ({@code fixedMax}, format 2: {@code lineside.map.max}
+     * or its stand-in, see {@code LoadedModel.mapScaleMax}): then colours run to it for every image of that
+     * model, and no threshold is marked (a format-2 score need not be in the map's unit).
+     */
+    public static HeatScale forMap(ResidualMap map, String scoreFunction, double threshold, double fixedMax) {
+        if (fixedMax > 0 && Double.isFinite(fixedMax)) {
+            return new HeatScale(fixedMax, Double.NaN);
+        }
         double hottest = map.max();
         if (("max-blur".equals(scoreFunction) || "ssim".equals(scoreFunction)) && threshold > 0) {
             return new HeatScale(Math.max(threshold, hottest), threshold);

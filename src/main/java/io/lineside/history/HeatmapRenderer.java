@@ -11,7 +11,8 @@ import java.io.UncheckedIOException;
 import java.util.Locale;
 
 /**
- * Draws the residual map over the inspected image: bilinear upsampling to the image's size, the
+ * Draws the residual (format 1) or anomaly (format 2) map over the inspected image: bilinear upsampling
+ * to the image's size (or to the region of interest's, when the map covers one), the
  * inferno colour map blended with an alpha that grows with the residual (cold areas leave the part
  * visible, hot areas stand out), and a colour bar with its numeric range along the bottom edge.
  * Text is drawn with a built-in pixel font so rendering needs no system fonts (headless, native).
@@ -23,6 +24,8 @@ public final class HeatmapRenderer {
 
     static final double MIN_ALPHA = 0.20;
     static final double MAX_ALPHA = 0.75;
+    /** How much the part of the image outside the region of interest is darkened. */
+    static final double OUTSIDE_DIM = 0.55;
 
     /** Decodes an image for display as 8-bit RGB; gray samples are read from the raster as they are. */
     public static BufferedImage decodeRgb(byte[] bytes) {
@@ -68,21 +71,42 @@ public final class HeatmapRenderer {
         return encodePng(render(decodeRgb(imageBytes), map, scale));
     }
 
+    /**
+     * The overlay. A map with a region (region of interest) is stretched over that rectangle only; the
+     * rest of the image, which the model never saw, is drawn plain and dimmed.
+     */
     public BufferedImage render(BufferedImage image, ResidualMap map, HeatScale scale) {
         int w = image.getWidth();
         int h = image.getHeight();
         BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         int[] dst = ((DataBufferInt) out.getRaster().getDataBuffer()).getData();
         int[] row = new int[w];
-        double sx = (double) map.width() / w;
-        double sy = (double) map.height() / h;
+        int rx0 = 0;
+        int ry0 = 0;
+        int rx1 = w;
+        int ry1 = h;
+        if (map.region() != null) {
+            rx0 = Math.min(w, map.region().x());
+            ry0 = Math.min(h, map.region().y());
+            rx1 = (int) Math.min(w, (long) map.region().x() + map.region().width());
+            ry1 = (int) Math.min(h, (long) map.region().y() + map.region().height());
+        }
+        int regionW = map.region() == null ? w : map.region().width();
+        int regionH = map.region() == null ? h : map.region().height();
+        double sx = (double) map.width() / regionW;
+        double sy = (double) map.height() / regionH;
         double inv = 1.0 / scale.max();
         for (int y = 0; y < h; y++) {
             image.getRGB(0, y, w, 1, row, 0, w);
-            double my = (y + 0.5) * sy;
             int base = y * w;
+            boolean rowInside = y >= ry0 && y < ry1;
+            double my = (y - ry0 + 0.5) * sy;
             for (int x = 0; x < w; x++) {
-                double v = Math.min(1, Math.max(0, map.sample((x + 0.5) * sx, my) * inv));
+                if (!rowInside || x < rx0 || x >= rx1) {
+                    dst[base + x] = blend(row[x], 0x000000, OUTSIDE_DIM);
+                    continue;
+                }
+                double v = Math.min(1, Math.max(0, map.sample((x - rx0 + 0.5) * sx, my) * inv));
                 double a = MIN_ALPHA + (MAX_ALPHA - MIN_ALPHA) * v;
                 dst[base + x] = blend(row[x], Inferno.colour(v), a);
             }

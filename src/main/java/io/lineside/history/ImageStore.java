@@ -1,6 +1,7 @@
 package io.lineside.history;
 
 import io.lineside.inspection.Verdict;
+import io.lineside.scoring.Roi;
 import org.jboss.logging.Logger;
 
 import java.io.ByteArrayOutputStream;
@@ -321,7 +322,7 @@ public final class ImageStore {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + (map == null ? 0 : map.values().length * 4));
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeInt(MAGIC);
-            out.writeByte(1); // format version
+            out.writeByte(2); // format version: 2 added the map's region
             out.writeUTF(id);
             out.writeLong(time.toEpochMilli());
             out.writeByte(verdict.ordinal());
@@ -331,6 +332,11 @@ public final class ImageStore {
             out.writeDouble(scale == null ? Double.NaN : scale.threshold());
             out.writeInt(map == null ? 0 : map.width());
             out.writeInt(map == null ? 0 : map.height());
+            Roi region = map == null ? null : map.region();
+            out.writeInt(region == null ? -1 : region.x());
+            out.writeInt(region == null ? -1 : region.y());
+            out.writeInt(region == null ? -1 : region.width());
+            out.writeInt(region == null ? -1 : region.height());
             if (map != null) {
                 // One bulk copy: writeFloat per value cost ~0.5 ms per map (a synchronized write per byte).
                 java.nio.ByteBuffer floats = java.nio.ByteBuffer.allocate(map.values().length * Float.BYTES);
@@ -345,7 +351,8 @@ public final class ImageStore {
 
     private static Decoded decodeMeta(byte[] meta) throws IOException {
         try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(meta))) {
-            if (in.readInt() != MAGIC || in.readByte() != 1) {
+            byte version;
+            if (in.readInt() != MAGIC || ((version = in.readByte()) != 1 && version != 2)) {
                 throw new IOException("not a lineside residual file");
             }
             in.readUTF();
@@ -357,6 +364,16 @@ public final class ImageStore {
             double scaleThreshold = in.readDouble();
             int w = in.readInt();
             int h = in.readInt();
+            Roi region = null;
+            if (version >= 2) {
+                int rx = in.readInt();
+                int ry = in.readInt();
+                int rw = in.readInt();
+                int rh = in.readInt();
+                if (rw > 0) {
+                    region = new Roi(rx, ry, rw, rh);
+                }
+            }
             if (w == 0 && h == 0) {
                 return new Decoded(time, verdict, modelSha256, threshold, null, null);
             }
@@ -368,7 +385,7 @@ public final class ImageStore {
             byte[] raw = new byte[values.length * Float.BYTES];
             in.readFully(raw);
             java.nio.ByteBuffer.wrap(raw).asFloatBuffer().get(values);
-            return new Decoded(time, verdict, modelSha256, threshold, new ResidualMap(w, h, values), scale);
+            return new Decoded(time, verdict, modelSha256, threshold, new ResidualMap(w, h, values, region), scale);
         }
     }
 }

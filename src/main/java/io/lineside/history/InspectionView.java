@@ -5,6 +5,7 @@ import io.lineside.inspection.Inspection;
 import io.lineside.inspection.Outcome;
 import io.lineside.inspection.Rejection;
 import io.lineside.inspection.Timings;
+import io.lineside.journal.JournalRecord;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
 import java.time.Instant;
@@ -50,5 +51,13 @@ public record InspectionView(
         Rejection r = (Rejection) outcome;
         return new InspectionView(r.id(), committedAt, r.receivedAt(), r.source(), r.name(), r.imageSha256(),
                 null, null, null, null, null, null, true, r.reason().label(), r.detail(), null, false);
+    }
+
+    /** The view of a journal record (history pages, MQTT messages). */
+    public static InspectionView of(JournalRecord r, boolean imageKept) {
+        boolean rejected = r.wasRejected();
+        return new InspectionView(r.id(), r.time(), r.receivedAt(), r.source(), r.name(), r.imageSha256(),
+                r.modelSha256(), r.modelName(), r.modelVersion(), r.score(), r.threshold(), r.verdict(),
+                rejected, r.reason(), r.detail(), r.timingsMs(), !rejected && imageKept);
     }
 }

@@ -85,9 +85,6 @@ public class JournalHistory {
     }
 
     private InspectionView view(JournalRecord r) {
-        boolean rejected = Boolean.TRUE.equals(r.rejected());
-        return new InspectionView(r.id(), r.time(), r.receivedAt(), r.source(), r.name(), r.imageSha256(),
-                r.modelSha256(), r.modelName(), r.modelVersion(), r.score(), r.threshold(), r.verdict(),
-                rejected, r.reason(), r.detail(), r.timingsMs(), !rejected && retention.isKept(r.id()));
+        return InspectionView.of(r, !r.wasRejected() && retention.isKept(r.id()));
     }
 }

@@ -1,12 +1,22 @@
 package io.lineside.history;
 
+import io.lineside.scoring.Roi;
+
 import java.util.Objects;
 
 /**
- * The residual map {@code g} of the model contract (blurred mean absolute residual), at model
- * resolution, row-major. It is what the heatmap shows.
+ * The map the heatmap shows, row-major, at its own resolution: the residual map {@code g} of a
+ * format-1 model (blurred mean absolute residual, at model resolution) or the {@code anomaly_map} of a
+ * format-2 model.
+ *
+ * @param region the part of the image the map covers (the region of interest); null for the whole image
  */
-public record ResidualMap(int width, int height, float[] values) {
+public record ResidualMap(int width, int height, float[] values, Roi region) {
+    /** A map over the whole image. */
+    public ResidualMap(int width, int height, float[] values) {
+        this(width, height, values, null);
+    }
+
     public ResidualMap {
         Objects.requireNonNull(values, "values");
         if (width <= 0 || height <= 0 || values.length != width * height) {

@@ -43,7 +43,7 @@ public class Retention {
     public static final class Unavailable extends Exception {
         public final String error;
 
-        Unavailable(String error, String detail) {
+        public Unavailable(String error, String detail) {
             super(detail);
             this.error = error;
         }
@@ -127,8 +127,8 @@ public class Retention {
         HeatScale scale = null;
         if (event.residualMap() != null) {
             var plane = event.residualMap();
-            map = new ResidualMap(plane.width(), plane.height(), plane.values());
-            scale = HeatScale.forMap(map, plane.scoreFunction(), inspection.threshold());
+            map = new ResidualMap(plane.width(), plane.height(), plane.values(), plane.region());
+            scale = HeatScale.forMap(map, plane.scoreFunction(), inspection.threshold(), plane.scaleMax());
         }
         pending.put(inspection.id(), new Pending(inspection, bytes, map, scale));
         try {
@@ -244,6 +244,32 @@ public class Retention {
             }
         }
         return renderer.renderPng(image, map, scale);
+    }
+
+    /** The model's reconstruction of a kept image (see {@link ResidualComputer#reconstructionPng}). */
+    public byte[] reconstructionPng(String id) throws Unavailable {
+        byte[] image;
+        String modelSha;
+        Pending p = pending.get(id);
+        if (p != null) {
+            image = p.bytes();
+            modelSha = modelSha(p.inspection());
+        } else {
+            ImageStore.Kept kept = store.kept(id).orElseThrow(() -> notKept(id));
+            image = store.image(id).orElseThrow(() -> notKept(id));
+            modelSha = kept.entry().modelSha256();
+        }
+        try {
+            return residuals.reconstructionPng(image, modelSha);
+        } catch (Unavailable e) {
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Unavailable("reconstruction-unavailable", "interrupted");
+        } catch (Exception e) {
+            throw new Unavailable("reconstruction-unavailable", "the reconstruction of " + id + " cannot be computed: "
+                    + e.getMessage());
+        }
     }
 
     private static Unavailable notKept(String id) {

@@ -8,7 +8,6 @@ import io.lineside.model.ModelUnavailableException;
 import io.lineside.scoring.ImageDecoder;
 import io.lineside.scoring.ImageLimits;
 import io.lineside.scoring.ImageRejectedException;
-import io.lineside.scoring.ModelGeometry;
 import io.lineside.scoring.ScoringSlot;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -77,7 +76,8 @@ public class InspectionPipeline {
     /**
      * Inspects one image, committing and announcing the outcome.
      *
-     * @param residual when not null, receives the residual map g of an {@link Inspection}
+     * @param residual when not null, receives the map shown to people of an {@link Inspection}: the residual
+     *                 map g (format 1) or the graph's anomaly map (format 2)
      */
     public Outcome inspect(ImageInput input, ResidualCapture residual) {
         long start = System.nanoTime();
@@ -103,7 +103,8 @@ public class InspectionPipeline {
         // The scoring slot (and the model reference) are held only while the buffers are in use:
         // the commit below may wait for the disk (fsync), and holding a slot through it would
         // serialise every other inference behind the journal.
-        Inspection inspection;
+        Inspection inspection = null;
+        Rejection rejection = null;
         ResidualPlane defectMap = null;
         LoadedModel model = activeModel.acquire();
         try {
@@ -118,31 +119,36 @@ public class InspectionPipeline {
         long waitingForSlot = System.nanoTime();
         try (ScoringSlot slot = model.scorer().acquire()) {
             long acquired = System.nanoTime(); // a busy appliance queues here: that is not preprocessing
-            slot.preprocess(image);
-            long preprocessed = System.nanoTime();
-            slot.infer();
-            long inferred = System.nanoTime();
-            double score = slot.score();
-            long scored = System.nanoTime();
-            if (residual != null) {
-                ModelGeometry geometry = slot.geometry();
-                slot.copyResidualMap(residual.prepare(geometry.width(), geometry.height()));
+            try {
+                slot.preprocess(image);
+            } catch (ImageRejectedException e) {
+                // The image does not contain the region of interest: the input's fault, like a bad file.
+                rejection = new Rejection(id, input.name(), input.source(), input.receivedAt(), imageSha256,
+                        e.reason(), e.getMessage());
             }
-            double threshold = model.threshold().value();
-            Verdict verdict = score > threshold ? Verdict.DEFECT : Verdict.GOOD;
-            if (verdict == Verdict.DEFECT) {
-                // Kept with the image for its heatmap: computing it later would mean a second inference.
-                ModelGeometry geometry = slot.geometry();
-                float[] values = new float[geometry.width() * geometry.height()];
-                slot.copyResidualMap(values);
-                defectMap = new ResidualPlane(geometry.width(), geometry.height(), values,
-                        model.scorer().scoreFunction().metadataName());
+            if (rejection == null) {
+                long preprocessed = System.nanoTime();
+                slot.infer();
+                long inferred = System.nanoTime();
+                double score = slot.score(); // format 2: reads the graph's score, ~0 ms
+                long scored = System.nanoTime();
+                if (residual != null) {
+                    slot.copyResidualMap(residual.prepare(slot.mapWidth(), slot.mapHeight()));
+                }
+                double threshold = model.threshold().value();
+                Verdict verdict = score > threshold ? Verdict.DEFECT : Verdict.GOOD;
+                if (verdict == Verdict.DEFECT) {
+                    // Kept with the image for its heatmap: computing it later would mean a second inference.
+                    float[] values = new float[slot.mapWidth() * slot.mapHeight()];
+                    slot.copyResidualMap(values);
+                    defectMap = model.residualPlane(slot.mapWidth(), slot.mapHeight(), values);
+                }
+                Timings timings = new Timings(millis(start, decoded), millis(acquired, preprocessed),
+                        millis(preprocessed, inferred), millis(inferred, scored), millis(start, scored),
+                        millis(waitingForSlot, acquired));
+                inspection = new Inspection(id, input.name(), input.source(), input.receivedAt(), imageSha256,
+                        verdict, score, threshold, model.bundle().identity(), timings);
             }
-            Timings timings = new Timings(millis(start, decoded), millis(acquired, preprocessed),
-                    millis(preprocessed, inferred), millis(inferred, scored), millis(start, scored),
-                    millis(waitingForSlot, acquired));
-            inspection = new Inspection(id, input.name(), input.source(), input.receivedAt(), imageSha256,
-                    verdict, score, threshold, model.bundle().identity(), timings);
         } catch (OrtException e) {
             throw new InspectionFailedException("inference failed: " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -150,6 +156,11 @@ public class InspectionPipeline {
             throw new InspectionFailedException("interrupted while waiting for a scoring slot", e);
         } finally {
             model.release();
+        }
+        if (rejection != null) {
+            LOG.debugf("rejected %s from %s: %s (%s)", input.name(), input.source(), rejection.reason().label(),
+                    rejection.detail());
+            return commitAndNotify(rejection);
         }
         return commitAndNotify(inspection, input, defectMap);
     }

@@ -16,7 +16,9 @@ public enum RejectReason {
     /** A known format but a variant lineside refuses rather than mis-score (e.g. CMYK JPEG). */
     UNSUPPORTED("unsupported", 415),
     /** A known format that failed to decode (truncated, corrupt). */
-    CORRUPT("corrupt", 415);
+    CORRUPT("corrupt", 415),
+    /** A readable image that does not contain the whole region of interest (lineside.roi / the model's lineside.input.roi). */
+    ROI_OUTSIDE_IMAGE("roi-outside-image", 422);
 
     private final String label;
     private final int httpStatus;

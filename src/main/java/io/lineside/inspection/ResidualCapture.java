@@ -1,8 +1,9 @@
 package io.lineside.inspection;
 
 /**
- * A caller-owned, reusable place for the residual map g of one inspection (training/CONTRACT.md:
- * H*W floats, row-major, at model resolution). Pass one to {@link InspectionPipeline#inspect(ImageInput,
+ * A caller-owned, reusable place for the map of one inspection, with its own width and height: the
+ * residual map g of a format-1 model (H*W floats, row-major, at model resolution) or the anomaly map of a
+ * format-2 model (h*w). Pass one to {@link InspectionPipeline#inspect(ImageInput,
  * ResidualCapture)} to get the map; inspections without one do not compute it unless the score needs it.
  * Not thread-safe: one per caller thread.
  */

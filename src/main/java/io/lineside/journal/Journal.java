@@ -538,7 +538,10 @@ public final class Journal implements AutoCloseable {
 
     /** Committed journal files, oldest first, with the length readers may read of each. */
     private List<Map.Entry<String, Long>> readableFiles() {
-        Head h = head;
+        return readableFiles(head);
+    }
+
+    private List<Map.Entry<String, Long>> readableFiles(Head h) {
         List<Map.Entry<String, Long>> out = new ArrayList<>();
         if (h.file() == null) {
             return out;
@@ -586,8 +589,26 @@ public final class Journal implements AutoCloseable {
 
     /** Records oldest first, starting at {@code from} (inclusive; null: the oldest record kept). Close the cursor. */
     public RecordCursor forward(JournalPosition from) {
+        return forward(from, head);
+    }
+
+    /**
+     * A forward cursor (as {@link #forward}) that ends at the head as committed when it was made, with
+     * {@link #appendedSinceOpen()} at that same head: a reader that counts what it reads can then tell
+     * exactly how many records were committed after its cursor ends (a sink's backlog).
+     */
+    public record Snapshot(RecordCursor records, long appendedSinceOpen) {
+    }
+
+    /** See {@link Snapshot}. Close its cursor. */
+    public Snapshot forwardSnapshot(JournalPosition from) {
+        Head h = head;
+        return new Snapshot(forward(from, h), h.appendedSinceOpen());
+    }
+
+    private RecordCursor forward(JournalPosition from, Head h) {
         List<Map.Entry<String, Long>> files = new ArrayList<>();
-        for (Map.Entry<String, Long> f : readableFiles()) {
+        for (Map.Entry<String, Long> f : readableFiles(h)) {
             if (from == null || f.getKey().compareTo(from.file()) >= 0) {
                 files.add(f);
             }

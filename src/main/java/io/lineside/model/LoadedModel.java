@@ -1,10 +1,12 @@
 package io.lineside.model;
 
 import ai.onnxruntime.OrtException;
+import io.lineside.inspection.ResidualPlane;
 import io.lineside.scoring.OnnxScorer;
 import org.jboss.logging.Logger;
 
 import java.time.Instant;
+import java.util.OptionalDouble;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -47,6 +49,30 @@ public final class LoadedModel {
 
     public Threshold threshold() {
         return threshold;
+    }
+
+    /**
+     * The map value drawn at full colour in heatmaps, fixed per model so every image of it is drawn on the
+     * same scale: for format 2, {@code lineside.map.max}, else twice the model's own {@code lineside.threshold}
+     * (not the threshold in force: recalibration must not repaint the history); empty for format 1, whose
+     * scale follows its score function and each map, as always, and when a format-2 model has neither.
+     */
+    public OptionalDouble mapScaleMax() {
+        ModelMetadata m = bundle.metadata();
+        if (m.format() != ModelMetadata.FORMAT_2) {
+            return OptionalDouble.empty();
+        }
+        if (m.mapMax().isPresent()) {
+            return m.mapMax();
+        }
+        return m.threshold() > 0 ? OptionalDouble.of(2 * m.threshold()) : OptionalDouble.empty();
+    }
+
+    /** A map this model produced, described for the heatmap (its scale, the region it covers). */
+    public ResidualPlane residualPlane(int width, int height, float[] values) {
+        return new ResidualPlane(width, height, values,
+                scorer.scoreFunction() == null ? null : scorer.scoreFunction().metadataName(),
+                scorer.roi().orElse(null), mapScaleMax().orElse(Double.NaN));
     }
 
     /** Changes the threshold without reloading (recalibration, configuration). */

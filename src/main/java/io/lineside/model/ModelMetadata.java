@@ -1,6 +1,7 @@
 package io.lineside.model;
 
 import io.lineside.scoring.ModelGeometry;
+import io.lineside.scoring.Roi;
 import io.lineside.scoring.ScoreFunction;
 
 import java.util.Arrays;
@@ -13,6 +14,14 @@ import java.util.stream.Collectors;
 /**
  * The {@code lineside.*} metadata of a model bundle, parsed and checked (training/CONTRACT.md).
  * Unknown {@code lineside.*} keys are kept in {@link #properties()} and otherwise ignored.
+ *
+ * @param score       format 1: the score function the appliance computes; null in format 2 (the graph scores)
+ * @param sigma       the score's sigma: format 1's Gaussian (default {@value #DEFAULT_SIGMA}); in format 2
+ *                    information only, NaN when not given
+ * @param scoreMethod {@code lineside.score} as written: format 1's function name, format 2's free-text
+ *                    method (information only; empty when not given)
+ * @param mapMax      format 2's {@code lineside.map.max}: the anomaly-map value drawn at full colour
+ * @param roi         {@code lineside.input.roi}: the region of the source image the model looks at
  */
 public record ModelMetadata(
         int format,
@@ -27,9 +36,15 @@ public record ModelMetadata(
         String name,
         String version,
         Optional<String> arch,
-        Map<String, String> properties) {
+        Map<String, String> properties,
+        Optional<String> scoreMethod,
+        OptionalDouble mapMax,
+        Optional<Roi> roi) {
 
+    /** Format 1: the graph reconstructs, the appliance scores. */
     public static final int FORMAT = 1;
+    /** Format 2: the graph outputs its own score and anomaly map. */
+    public static final int FORMAT_2 = 2;
     public static final String RESIZE_AREA = "area";
     public static final double DEFAULT_SIGMA = 2.0;
     /** Larger inputs are surely a mistake, and would make every buffer set huge. */
@@ -44,9 +59,9 @@ public record ModelMetadata(
         });
         Reader r = new Reader(lineside);
         int format = r.positiveInt("lineside.format", Integer.MAX_VALUE);
-        if (format != FORMAT) {
+        if (format != FORMAT && format != FORMAT_2) {
             throw new ModelValidationException("metadata lineside.format = " + format
-                    + " is not supported; this appliance reads format " + FORMAT);
+                    + " is not supported; this appliance reads formats " + FORMAT + " and " + FORMAT_2);
         }
         int width = r.positiveInt("lineside.input.width", MAX_SIDE);
         int height = r.positiveInt("lineside.input.height", MAX_SIDE);
@@ -57,15 +72,38 @@ public record ModelMetadata(
         String resize = r.required("lineside.input.resize");
         if (!resize.equals(RESIZE_AREA)) {
             throw new ModelValidationException("metadata lineside.input.resize = '" + resize
-                    + "' is unknown; format 1 defines: " + RESIZE_AREA);
+                    + "' is unknown; format " + format + " defines: " + RESIZE_AREA);
         }
-        String scoreName = r.required("lineside.score");
-        ScoreFunction score = ScoreFunction.byName(scoreName).orElseThrow(() -> new ModelValidationException(
-                "metadata lineside.score = '" + scoreName + "' is unknown; known: "
-                        + Arrays.stream(ScoreFunction.values()).map(ScoreFunction::metadataName)
-                        .collect(Collectors.joining(", "))));
-        double sigma = lineside.containsKey("lineside.score.sigma")
-                ? r.positiveDouble("lineside.score.sigma") : DEFAULT_SIGMA;
+        ScoreFunction score = null;
+        double sigma;
+        Optional<String> scoreMethod;
+        OptionalDouble mapMax = OptionalDouble.empty();
+        if (format == FORMAT) {
+            String scoreName = r.required("lineside.score");
+            score = ScoreFunction.byName(scoreName).orElseThrow(() -> new ModelValidationException(
+                    "metadata lineside.score = '" + scoreName + "' is unknown; known: "
+                            + Arrays.stream(ScoreFunction.values()).map(ScoreFunction::metadataName)
+                            .collect(Collectors.joining(", "))));
+            sigma = lineside.containsKey("lineside.score.sigma")
+                    ? r.positiveDouble("lineside.score.sigma") : DEFAULT_SIGMA;
+            scoreMethod = Optional.of(scoreName);
+        } else {
+            // The graph scores: the method's name and sigma are information only.
+            scoreMethod = Optional.ofNullable(lineside.get("lineside.score")).map(String::strip).filter(s -> !s.isEmpty());
+            sigma = lineside.containsKey("lineside.score.sigma") ? r.positiveDouble("lineside.score.sigma") : Double.NaN;
+            if (lineside.containsKey("lineside.map.max")) {
+                mapMax = OptionalDouble.of(r.positiveDouble("lineside.map.max"));
+            }
+        }
+        Optional<Roi> roi = Optional.empty();
+        if (lineside.containsKey("lineside.input.roi")) {
+            String text = lineside.get("lineside.input.roi");
+            try {
+                roi = Optional.of(Roi.parse(text));
+            } catch (IllegalArgumentException e) {
+                throw new ModelValidationException("metadata lineside.input.roi is invalid: " + e.getMessage());
+            }
+        }
         double threshold = r.nonNegativeDouble("lineside.threshold");
         double alpha = r.nonNegativeDouble("lineside.calibration.alpha");
         if (!(alpha > 0 && alpha < 1)) {
@@ -79,7 +117,7 @@ public record ModelMetadata(
         String version = r.required("lineside.model.version");
         Optional<String> arch = Optional.ofNullable(lineside.get("lineside.model.arch")).filter(s -> !s.isBlank());
         return new ModelMetadata(format, new ModelGeometry(channels, height, width), resize, score, sigma,
-                threshold, alpha, n, median, name, version, arch, Map.copyOf(lineside));
+                threshold, alpha, n, median, name, version, arch, Map.copyOf(lineside), scoreMethod, mapMax, roi);
     }
 
     private record Reader(Map<String, String> metadata) {

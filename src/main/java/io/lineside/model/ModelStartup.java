@@ -3,6 +3,7 @@ package io.lineside.model;
 import ai.onnxruntime.OrtEnvironment;
 import io.lineside.calibration.PersistedThreshold;
 import io.lineside.config.LinesideConfig;
+import io.lineside.scoring.Roi;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -13,6 +14,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.OptionalDouble;
 
 /**
@@ -62,22 +64,39 @@ public class ModelStartup {
         return override;
     }
 
+    /** The region of interest override from {@code lineside.roi} (x,y,w,h), validated. */
+    public Optional<Roi> roiOverride() throws ModelValidationException {
+        Optional<String> text = config.roi();
+        if (text.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Roi.parse(text.get()));
+        } catch (IllegalArgumentException e) {
+            throw new ModelValidationException("lineside.roi is invalid: " + e.getMessage());
+        }
+    }
+
+    /** Loads and validates {@code onnx} with the configured overrides (threshold, region of interest). */
+    public LoadedModel load(byte[] onnx, String origin) throws ModelValidationException {
+        return loader().load(onnx, origin, thresholdOverride(), roiOverride());
+    }
+
     /** Loads and validates the configured model without putting it in service. */
     public LoadedModel loadConfigured() throws ModelValidationException, IOException {
-        OptionalDouble threshold = thresholdOverride();
         if (config.model().path().isPresent()) {
             Path path = config.model().path().get().toAbsolutePath();
             if (!Files.isRegularFile(path)) {
                 throw new ModelValidationException("lineside.model.path " + path + " is not a readable file");
             }
-            return loader().load(Files.readAllBytes(path), path.toString(), threshold);
+            return load(Files.readAllBytes(path), path.toString());
         }
         try (InputStream in = ModelStartup.class.getResourceAsStream(DEFAULT_MODEL_RESOURCE)) {
             if (in == null) {
                 throw new ModelValidationException("the embedded default model " + DEFAULT_MODEL_RESOURCE
                         + " is missing from this build; set lineside.model.path");
             }
-            return loader().load(in.readAllBytes(), "classpath:" + DEFAULT_MODEL_RESOURCE, threshold);
+            return load(in.readAllBytes(), "classpath:" + DEFAULT_MODEL_RESOURCE);
         }
     }
 }

@@ -114,6 +114,26 @@ class HistoryApiTest {
     }
 
     @Test
+    void theReconstructionIsWhatTheModelExpectedToSee() {
+        // The surface model reconstructs every part as the plain surface: a 64 x 64 gray PNG of SURFACE.
+        String id = given().contentType("image/png").body(Samples.goodSample()).post(INSPECTIONS)
+                .then().statusCode(200).extract().path("id");
+        byte[] png = given().get(INSPECTIONS + "/" + id + "/reconstruction.png").then().statusCode(200)
+                .contentType("image/png").extract().asByteArray();
+        BufferedImage reconstruction = Samples.decode(png);
+        assertEquals(64, reconstruction.getWidth(), "at model resolution");
+        assertEquals(64, reconstruction.getHeight());
+        assertEquals(1, reconstruction.getRaster().getNumBands(), "a one-channel model's reconstruction is gray");
+        int expected = (int) Math.round(Samples.SURFACE * 255);
+        for (int y = 0; y < 64; y++) {
+            for (int x = 0; x < 64; x++) {
+                assertEquals(expected, reconstruction.getRaster().getSample(x, y, 0), "at (" + x + "," + y + ")");
+            }
+        }
+        given().get(INSPECTIONS + "/no-such-id/reconstruction.png").then().statusCode(404).body("error", equalTo("not-found"));
+    }
+
+    @Test
     void heatmapHasTheImagesSizeAndIsHottestWhereTheDefectIs() {
         byte[] good = Samples.goodSample();
         BufferedImage goodImage = Samples.decode(good);

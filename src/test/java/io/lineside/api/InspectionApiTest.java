@@ -190,16 +190,22 @@ class InspectionApiTest {
                 .body("sha256", matchesPattern("[0-9a-f]{64}"))
                 .body("name", notNullValue())
                 .body("version", notNullValue())
-                .body("format", is(1))
+                // The embedded default model is format 2: the graph outputs its score and anomaly map.
+                .body("format", is(2))
                 .body("input.shape[0]", is(1))
                 .body("input.shape.size()", is(4))
                 .body("input.resize", equalTo("area"))
+                .body("outputs.score", equalTo(java.util.List.of(1)))
+                .body("outputs.anomaly_map.size()", is(4))
+                .body("outputs.anomaly_map[0]", is(1))
+                .body("outputs.anomaly_map[1]", is(1))
+                .body("score.computedBy", equalTo("graph"))
                 .body("score.function", matchesPattern("std|mse|max-blur|ssim"))
                 .body("threshold", greaterThan(0f))
                 .body("thresholdSource", equalTo("model"))
                 .body("calibration.alpha", greaterThan(0f))
                 .body("calibration.n", greaterThan(0))
-                .body("metadata.'lineside.format'", equalTo("1"));
+                .body("metadata.'lineside.format'", equalTo("2"));
     }
 
     @Test

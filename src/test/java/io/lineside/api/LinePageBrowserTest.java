@@ -63,6 +63,11 @@ class LinePageBrowserTest {
             chromium.click("#view-image");
             chromium.waitFor("the original image", "document.getElementById('detail-image').src.endsWith('/" + defect
                     + "/image') && document.getElementById('detail-image').naturalWidth === 320", WAIT);
+            // The model outputs a reconstruction (format 1 always does): offered beside the image, at model resolution.
+            assertEquals("false", chromium.eval("String(document.getElementById('view-reconstruction').hidden)").asText());
+            chromium.click("#view-reconstruction");
+            chromium.waitFor("the reconstruction", "document.getElementById('detail-image').src.endsWith('/" + defect
+                    + "/reconstruction.png') && document.getElementById('detail-image').naturalWidth === 64", WAIT);
             chromium.click("#detail-close");
             chromium.waitFor("the dialog to close", "!document.getElementById('detail').open", WAIT);
 

@@ -115,4 +115,37 @@ class HeatmapRendererTest {
     static double luminance(int rgb) {
         return 0.299 * ((rgb >> 16) & 0xFF) + 0.587 * ((rgb >> 8) & 0xFF) + 0.114 * (rgb & 0xFF);
     }
+
+    @Test
+    void aMapOverARegionOfInterestIsDrawnThereAndTheRestIsDimmed() throws IOException {
+        // 320 x 200 image, region 100,40,160,80, a 40 x 20 map hot at cell (30, 5): image (100 + 30.5 * 4, 40 + 5.5 * 4).
+        float[] v = new float[40 * 20];
+        v[5 * 40 + 30] = 1f;
+        ResidualMap map = new ResidualMap(40, 20, v, new io.lineside.scoring.Roi(100, 40, 160, 80));
+        byte[] source = grayPng(320, 200, 128);
+        BufferedImage heat = ImageIO.read(new ByteArrayInputStream(
+                new HeatmapRenderer().renderPng(source, map, new HeatScale(1.0, Double.NaN))));
+        assertEquals(320, heat.getWidth());
+        assertEquals(200, heat.getHeight());
+        BufferedImage original = HeatmapRenderer.decodeRgb(source);
+        int[] hot = HeatReader.hottest(HeatReader.heat(original, heat, 2), 2, 2, HeatmapRenderer.scaleBarHeight(320, 200));
+        assertTrue(Math.abs(hot[0] - 222) <= 6 && Math.abs(hot[1] - 62) <= 6, "hottest at (" + hot[0] + "," + hot[1] + ")");
+        // Outside the region: the plain image, dimmed (no colour); inside, cold areas carry the colour map's floor.
+        int outside = heat.getRGB(20, 20);
+        int dimmed = (int) Math.round(128 * (1 - HeatmapRenderer.OUTSIDE_DIM));
+        assertEquals(dimmed, (outside >> 16) & 0xFF);
+        assertEquals(dimmed, (outside >> 8) & 0xFF);
+        assertEquals(dimmed, outside & 0xFF);
+        assertTrue(HeatReader.heat(original, heat, 2)[60 / 2][150 / 2] < 0.05, "cold inside the region away from the spot");
+    }
+
+    @Test
+    void aFixedScaleFromTheModelWinsOverTheMapsOwnRange() {
+        ResidualMap cold = bump(10, 10);
+        HeatScale fixed = HeatScale.forMap(cold, null, 0.3, 0.8);
+        assertEquals(0.8, fixed.max());
+        assertTrue(Double.isNaN(fixed.threshold()), "a format-2 score need not share the map's unit: no mark");
+        assertEquals(cold.max(), HeatScale.forMap(cold, null, 0.3, Double.NaN).max(), 1e-7,
+                "no fixed scale and no format-1 function: the map's own maximum");
+    }
 }

@@ -48,6 +48,49 @@ class ImageStoreTest {
     }
 
     @Test
+    void aNonSquareMapKeepsItsSizeAndRegionAcrossARestart() {
+        float[] values = new float[16 * 6];
+        values[2 * 16 + 10] = 0.9f;
+        ResidualMap strip = new ResidualMap(16, 6, values, new io.lineside.scoring.Roi(10, 20, 128, 48));
+        new ImageStore(dir, 10, 1 << 20).put("s1", T0, Verdict.DEFECT, "m2", 0.3, new byte[7], strip,
+                new HeatScale(0.8, Double.NaN));
+        ImageStore.Kept kept = new ImageStore(dir, 10, 1 << 20).kept("s1").orElseThrow();
+        assertEquals(16, kept.map().width());
+        assertEquals(6, kept.map().height());
+        assertArrayEquals(values, kept.map().values());
+        assertEquals(strip.region(), kept.map().region());
+        assertEquals(0.8, kept.scale().max(), 0);
+    }
+
+    @Test
+    void filesWrittenBeforeRegionsExistedStillRead() throws Exception {
+        // Version 1 of the .res file, as the appliance wrote it before format 2: no region fields.
+        var bytes = new java.io.ByteArrayOutputStream();
+        try (var out = new java.io.DataOutputStream(bytes)) {
+            out.writeInt(0x4C535248);
+            out.writeByte(1);
+            out.writeUTF("old1");
+            out.writeLong(T0.toEpochMilli());
+            out.writeByte(Verdict.DEFECT.ordinal());
+            out.writeUTF("m1");
+            out.writeDouble(0.25);
+            out.writeDouble(0.4);
+            out.writeDouble(0.3);
+            out.writeInt(2);
+            out.writeInt(2);
+            for (float v : MAP.values()) {
+                out.writeFloat(v);
+            }
+        }
+        Files.write(dir.resolve("old1.img"), new byte[] {9});
+        Files.write(dir.resolve("old1.res"), bytes.toByteArray());
+        ImageStore.Kept kept = new ImageStore(dir, 10, 1 << 20).kept("old1").orElseThrow();
+        assertArrayEquals(MAP.values(), kept.map().values());
+        assertEquals(null, kept.map().region());
+        assertEquals(0.4, kept.scale().max(), 0);
+    }
+
+    @Test
     void mapCanBeAttachedLaterAndCountsAgainstTheDiskBudget() {
         ImageStore store = new ImageStore(dir, 10, 1 << 20);
         store.put("g1", T0, Verdict.GOOD, "m1", 0.25, new byte[100], null, null);

@@ -240,6 +240,61 @@ class InspectionPipelineTest {
         assertEquals(null, images.get(1).residualMap());
     }
 
+    /** A black image with a white rectangle, as PNG. */
+    private static byte[] blackWithWhite(int width, int height, int x, int y, int w, int h) {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_BYTE_GRAY);
+        var g = image.createGraphics();
+        g.setColor(java.awt.Color.WHITE);
+        g.fillRect(x, y, w, h);
+        g.dispose();
+        return TestImages.encode(image, "png");
+    }
+
+    private void loadFormat2(OnnxModelBuilder builder) throws Exception {
+        pipeline.activeModel.activate(new ModelLoader(OrtEnvironment.getEnvironment(), 1, 2)
+                .load(builder.build(), "f2.onnx", OptionalDouble.empty()));
+    }
+
+    @Test
+    void aFormat2ModelsVerdictIsTheGraphsScoreAndItsMapTravelsWithItsOwnSize() throws Exception {
+        // Non-square 64 x 24 model, map 16 x 6, region of interest 10,20,128,48 of a 200 x 100 image.
+        loadFormat2(OnnxModelBuilder.format2(1, 24, 64).reference(0f).with("lineside.map.max", "0.8")
+                .with("lineside.input.roi", "10,20,128,48"));
+        // White 16 x 8 at (90, 36) -> region (80, 16) -> input (40, 8) -> map cells (10..11, 2) = 1.0
+        ResidualCapture capture = new ResidualCapture();
+        Inspection defect = assertInstanceOf(Inspection.class,
+                pipeline.inspect(input(blackWithWhite(200, 100, 90, 36, 16, 8)), capture));
+        assertEquals(1.0, defect.score(), 1e-6, "the graph's score as it is");
+        assertEquals(Verdict.DEFECT, defect.verdict());
+        assertEquals(16, capture.width());
+        assertEquals(6, capture.height());
+        assertEquals(1.0f, capture.values()[2 * 16 + 10], 1e-6f);
+        ResidualPlane plane = images.get(0).residualMap();
+        assertEquals(16, plane.width());
+        assertEquals(6, plane.height());
+        assertEquals(null, plane.scoreFunction(), "format 2 has no appliance-side score function");
+        assertEquals(new io.lineside.scoring.Roi(10, 20, 128, 48), plane.region());
+        assertEquals(0.8, plane.scaleMax(), "drawn on the model's lineside.map.max");
+
+        Inspection good = assertInstanceOf(Inspection.class,
+                pipeline.inspect(input(blackWithWhite(200, 100, 0, 0, 1, 1))));
+        assertEquals(0.0, good.score(), 1e-6, "the white pixel lies outside the region");
+        assertEquals(Verdict.GOOD, good.verdict());
+    }
+
+    @Test
+    void anImageWithoutTheWholeRegionOfInterestIsARejectionCommittedLikeAnyOther() throws Exception {
+        loadFormat2(OnnxModelBuilder.format2(1, 24, 64).with("lineside.input.roi", "10,20,128,48"));
+        Outcome outcome = pipeline.inspect(input(blackWithWhite(100, 100, 0, 0, 1, 1)));
+        Rejection rejection = assertInstanceOf(Rejection.class, outcome);
+        assertEquals(RejectReason.ROI_OUTSIDE_IMAGE, rejection.reason());
+        assertEquals("roi-outside-image", rejection.reason().label());
+        assertTrue(rejection.detail().contains("100x100") && rejection.detail().contains("10,20,128,48"), rejection.detail());
+        assertEquals(List.of("journal", "notify"), log);
+        assertSame(rejection, journaled.get(0));
+        assertEquals(2, pipeline.activeModel.current().orElseThrow().scorer().available(), "the slot went back");
+    }
+
     private static double[] toDoubles(float[] values) {
         double[] d = new double[values.length];
         for (int i = 0; i < values.length; i++) {

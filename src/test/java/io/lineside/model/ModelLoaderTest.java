@@ -108,6 +108,18 @@ class ModelLoaderTest {
     }
 
     @Test
+    void acceptsADynamicBatchDimensionAndRunsBatchesOfOne() throws Exception {
+        LoadedModel model = load(OnnxModelBuilder.valid(1, 8, 8).shape("N", 1L, 8L, 8L));
+        try (ScoringSlot slot = model.scorer().acquire()) {
+            slot.fill(0.25f);
+            slot.infer();
+            assertEquals(0.25f, slot.outputAt(63), 1e-7f, "the Identity graph, run on the pinned [1, 1, 8, 8] tensors");
+        } finally {
+            model.retire();
+        }
+    }
+
+    @Test
     void refusesWrongRankBatchAndChannels() {
         assertMentions(refusal(OnnxModelBuilder.valid(1, 8, 8).shape(1L, 64L)), "4 dimensions");
         assertMentions(refusal(OnnxModelBuilder.valid(1, 8, 8).shape(2L, 1L, 8L, 8L)), "batch size 2");
@@ -132,7 +144,11 @@ class ModelLoaderTest {
 
     @Test
     void refusesInvalidMetadataValues() {
-        assertMentions(refusal(OnnxModelBuilder.valid(1, 8, 8).with("lineside.format", "2")), "lineside.format = 2", "format 1");
+        assertMentions(refusal(OnnxModelBuilder.valid(1, 8, 8).with("lineside.format", "3")), "lineside.format = 3",
+                "formats 1 and 2");
+        // A reconstruction-only graph labelled format 2 lacks the outputs format 2 requires.
+        assertMentions(refusal(OnnxModelBuilder.valid(1, 8, 8).with("lineside.format", "2")),
+                "outputs [reconstruction]", "no output named 'score'");
         assertMentions(refusal(OnnxModelBuilder.valid(1, 8, 8).with("lineside.input.resize", "bilinear")),
                 "lineside.input.resize = 'bilinear' is unknown", "area");
         assertMentions(refusal(OnnxModelBuilder.valid(1, 8, 8).with("lineside.score", "psnr")),

@@ -91,6 +91,7 @@ class DashboardTest {
                 && queries.get("Score against threshold / A").contains("lineside_anomaly_score_bucket"), "score vs threshold");
         assertTrue(all.contains("lineside_folder_backlog"), "folder backlog");
         assertTrue(all.contains("lineside_camera_up"), "camera state");
+        assertTrue(all.contains("lineside_sink_backlog") && all.contains("lineside_sink_connected"), "line sinks");
         assertTrue(all.contains("lineside_model_info") && all.contains("lineside_threshold"), "model and threshold");
         assertTrue(all.contains("ALERTS{alertstate=\"firing\""), "alerts firing");
         assertEquals(titles.size(), Set.copyOf(titles).size(), "panel titles repeat: " + titles);

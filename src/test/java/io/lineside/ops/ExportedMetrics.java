@@ -25,7 +25,11 @@ final class ExportedMetrics {
             "lineside_camera_up",
             "lineside_camera_last_success_timestamp_seconds",
             "lineside_model_reload_total",
-            "lineside_score_drift_ratio");
+            "lineside_score_drift_ratio",
+            "lineside_sink_published_total",
+            "lineside_sink_errors_total",
+            "lineside_sink_backlog",
+            "lineside_sink_connected");
 
     /** Series that Prometheus itself or kube-state-metrics provide, not the appliance. */
     static final Set<String> FROM_PROMETHEUS = Set.of("up", "ALERTS", "kube_pod_container_status_ready");

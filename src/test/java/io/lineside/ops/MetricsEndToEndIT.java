@@ -75,7 +75,10 @@ class MetricsEndToEndIT {
                 // A camera that is switched off (nothing listens on its port): its metrics are
                 // exported, it inspects nothing, so the fed defect rate stays exact.
                 "lineside.camera.url", "http://127.0.0.1:" + closedPort() + "/snapshot.jpg",
-                "lineside.camera.name", "e2e-cam"));
+                "lineside.camera.name", "e2e-cam",
+                // A line sink, so the lineside_sink_* families are exported (Modbus: no peer needed).
+                "lineside.modbus.port", String.valueOf(closedPort()),
+                "lineside.modbus.host", "127.0.0.1"));
         prometheus = PrometheusServer.start(dir.resolve("prometheus"), "127.0.0.1:" + app.port,
                 Manifests.RULES);
 

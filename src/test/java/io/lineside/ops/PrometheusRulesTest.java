@@ -67,7 +67,7 @@ class PrometheusRulesTest {
         assertTrue(records.get("lineside:anomaly_score:p99_5m").contains("lineside_anomaly_score_bucket"));
         assertTrue(alerts.containsAll(Set.of("LinesideDefectRateSpike", "LinesideScoreDrift",
                 "LinesideFolderBacklogGrowing", "LinesideCameraDown", "LinesideNoInspections",
-                "LinesideApplianceNotReady", "LinesideApplianceDown")), alerts.toString());
+                "LinesideApplianceNotReady", "LinesideApplianceDown", "LinesideSinkBacklogGrowing")), alerts.toString());
     }
 
     @Test

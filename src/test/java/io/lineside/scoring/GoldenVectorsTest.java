@@ -68,7 +68,7 @@ class GoldenVectorsTest {
         return tests;
     }
 
-    private static void checkInput(JsonNode input, ScoringSlot slot, double tolerance) {
+    static void checkInput(JsonNode input, ScoringSlot slot, double tolerance) {
         int n = slot.geometry().elements();
         double sum = 0;
         double squares = 0;
@@ -86,7 +86,7 @@ class GoldenVectorsTest {
         }
     }
 
-    private static void assertClose(double expected, double actual, double tolerance, String what) {
+    static void assertClose(double expected, double actual, double tolerance, String what) {
         double allowed = Math.max(tolerance * Math.abs(expected), ABSOLUTE_FLOOR);
         assertEquals(expected, actual, allowed, what + ": expected " + expected + ", got " + actual
                 + " (relative error " + Math.abs(actual - expected) / Math.max(Math.abs(expected), 1e-300) + ")");

@@ -221,4 +221,40 @@ class PreprocessorTest {
             }
         }
     }
+
+    /**
+     * Equal sizes take a shortcut for 8-bit gray and RGB into a one-channel model (no resize passes); it must
+     * give exactly what the two passes give, which the general path computes for an INT_RGB image (not a
+     * byte raster) with the same pixels, and exactly the contract's value cast to float.
+     */
+    @ParameterizedTest(name = "{0}x{1}")
+    @CsvSource({"37, 23", "1024, 3", "1, 1"})
+    void equalSizesGiveTheTwoPassResultBitForBit(int w, int h) {
+        java.util.Random random = new java.util.Random(w * 31L + h);
+        BufferedImage bytes = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
+        BufferedImage ints = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        BufferedImage gray = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int rgb = random.nextInt(1 << 24);
+                bytes.setRGB(x, y, rgb);
+                ints.setRGB(x, y, rgb);
+                gray.getRaster().setSample(x, y, 0, rgb & 0xff);
+            }
+        }
+        ModelGeometry geometry = new ModelGeometry(1, h, w);
+        float[] shortcut = run(bytes, geometry);
+        float[] twoPasses = run(ints, geometry);
+        float[] grayShortcut = run(gray, geometry);
+        for (int i = 0; i < w * h; i++) {
+            int x = i % w;
+            int y = i / w;
+            int rgb = ints.getRGB(x, y);
+            double luma = 0.299 * ((rgb >> 16 & 0xff) * (1.0 / 255)) + 0.587 * ((rgb >> 8 & 0xff) * (1.0 / 255))
+                    + 0.114 * ((rgb & 0xff) * (1.0 / 255));
+            assertEquals(twoPasses[i], shortcut[i], 0.0f, "pixel " + i);
+            assertEquals((float) luma, shortcut[i], 0.0f, "pixel " + i);
+            assertEquals((float) (gray.getRaster().getSample(x, y, 0) * (1.0 / 255)), grayShortcut[i], 0.0f, "gray pixel " + i);
+        }
+    }
 }

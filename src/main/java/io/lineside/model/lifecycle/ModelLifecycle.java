@@ -139,7 +139,7 @@ public class ModelLifecycle {
         String sha = ModelBundle.sha256(onnx);
         LoadedModel candidate;
         try {
-            candidate = startup.loader().load(onnx, origin, startup.thresholdOverride());
+            candidate = startup.load(onnx, origin);
         } catch (ModelValidationException e) {
             throw refuse(422, "invalid-model", ReloadOutcome.INVALID, trigger, sha, origin,
                     "model refused, the model in service keeps serving: " + e.getMessage());

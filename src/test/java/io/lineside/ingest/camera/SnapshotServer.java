@@ -31,7 +31,7 @@ import java.util.List;
  * {@code /snapshot.jpg} with an ETag, and can be switched into each fault a line camera shows.
  * It checks Basic and Digest (RFC 7616, MD5, qop=auth) credentials itself.
  */
-final class SnapshotServer implements AutoCloseable {
+public final class SnapshotServer implements AutoCloseable {
 
     enum Behaviour {
         /** 200 with the current frame, its ETag, 304 for a matching If-None-Match. */
@@ -94,7 +94,7 @@ final class SnapshotServer implements AutoCloseable {
     }
 
     /** On a free port. */
-    static SnapshotServer start() throws IOException {
+    public static SnapshotServer start() throws IOException {
         return new SnapshotServer(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
     }
 
@@ -116,7 +116,7 @@ final class SnapshotServer implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
-    URI uri() {
+    public URI uri() {
         return URI.create("http://127.0.0.1:" + port() + PATH);
     }
 
@@ -125,7 +125,7 @@ final class SnapshotServer implements AutoCloseable {
         return this;
     }
 
-    SnapshotServer frame(byte[] bytes) {
+    public SnapshotServer frame(byte[] bytes) {
         frame = bytes.clone();
         return this;
     }
