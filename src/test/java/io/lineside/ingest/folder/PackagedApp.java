@@ -16,11 +16,12 @@ import java.util.regex.Pattern;
 
 /**
  * The packaged appliance ({@code target/quarkus-app/quarkus-run.jar}, passed by the pom as {@code lineside.app.jar})
- * running as a separate java process on a free port, with its log in a file.
+ * running as a separate java process on a free loopback port, with its log in a file; {@link #kill()} is kill -9.
+ * The crash and end-to-end ITs of the folder source and the line sinks share it.
  */
-final class PackagedApp implements AutoCloseable {
+public final class PackagedApp implements AutoCloseable {
 
-    private static final Pattern LISTENING = Pattern.compile("Listening on: http://[^:]+:(\\d+)");
+    private static final Pattern LISTENING = Pattern.compile("Listening on: http://[^:\\s]+:(\\d+)");
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final Process process;
@@ -43,7 +44,7 @@ final class PackagedApp implements AutoCloseable {
     }
 
     /** Starts the app with these {@code -D} properties and waits until {@code /q/health/ready} is UP. */
-    static PackagedApp start(Path log, Map<String, String> properties) throws Exception {
+    public static PackagedApp start(Path log, Map<String, String> properties) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-Dquarkus.http.port=0", "-Dquarkus.http.host=127.0.0.1"));
         properties.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
@@ -82,18 +83,32 @@ final class PackagedApp implements AutoCloseable {
         throw new IllegalStateException("app not ready within 180 s:\n" + tail(log));
     }
 
-    HttpResponse<String> get(String path) throws IOException, InterruptedException {
+    public HttpResponse<String> get(String path) throws IOException, InterruptedException {
         return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    public HttpResponse<String> post(String path, byte[] body, String contentType) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(60)).header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
     /** kill -9: no shutdown hook runs, nothing is flushed by the app. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor();
     }
 
-    void stop() throws InterruptedException {
+    public void stop() throws InterruptedException {
         process.destroy();
         if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
             process.destroyForcibly();
@@ -105,7 +120,7 @@ final class PackagedApp implements AutoCloseable {
         return log;
     }
 
-    static String tail(Path log) {
+    public static String tail(Path log) {
         try {
             String s = Files.readString(log);
             return s.length() > 6000 ? s.substring(s.length() - 6000) : s;

@@ -2,7 +2,7 @@ package io.lineside.sinks.mqtt;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.lineside.sinks.PackagedAppliance;
+import io.lineside.ingest.folder.PackagedApp;
 import io.lineside.sinks.SinkScene;
 import org.junit.jupiter.api.Test;
 
@@ -54,11 +54,11 @@ class MqttCrashIT {
 
             try (Subscriber verdicts = Subscriber.connect(broker.port(), "crash-verdicts", "crash/verdict", true);
                  Subscriber status = Subscriber.connect(broker.port(), "crash-status", "crash/status", false)) {
-                PackagedAppliance app = PackagedAppliance.start(log, props);
+                PackagedApp app = PackagedApp.start(log, props);
                 try {
                     AtomicInteger answered = new AtomicInteger();
                     AtomicBoolean stop = new AtomicBoolean();
-                    PackagedAppliance first = app;
+                    PackagedApp first = app;
                     Thread burst = new Thread(() -> {
                         for (int i = 0; i < 400 && !stop.get(); i++) {
                             try {
@@ -86,7 +86,7 @@ class MqttCrashIT {
                     assertTrue(status.await(m -> m.stream().anyMatch(x -> "offline".equals(x.body().path("status").asText())),
                             Duration.ofSeconds(15)), "the last will (offline) was not delivered: " + status.messages());
 
-                    app = PackagedAppliance.start(log, props);
+                    app = PackagedApp.start(log, props);
                     for (int i = 0; i < 40; i++) {
                         assertEquals(200, app.post("/api/v1/inspections?name=after-" + i, SinkScene.good(), "image/png")
                                 .statusCode());

@@ -1,6 +1,6 @@
 package io.lineside.sinks.mqtt;
 
-import io.lineside.sinks.PackagedAppliance;
+import io.lineside.ingest.folder.PackagedApp;
 import io.lineside.sinks.SinkScene;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -49,8 +49,8 @@ class MqttLatencyBench {
         Files.write(model, SinkScene.modelBytes());
         try (Mosquitto broker = Mosquitto.start(root.resolve("broker"), BrokerResource.PASSWORD);
              Subscriber sub = Subscriber.connect(broker.port(), "bench-sub", "bench/verdict", false);
-             PackagedAppliance off = PackagedAppliance.start(root.resolve("off.log"), props(root.resolve("off"), model, null));
-             PackagedAppliance on = PackagedAppliance.start(root.resolve("on.log"), props(root.resolve("on"), model, broker))) {
+             PackagedApp off = PackagedApp.start(root.resolve("off.log"), props(root.resolve("off"), model, null));
+             PackagedApp on = PackagedApp.start(root.resolve("on.log"), props(root.resolve("on"), model, broker))) {
             byte[] image = SinkScene.good();
             // Warm both JVMs (C2) before measuring.
             burst(off, image, RATE, WARMUP);
@@ -124,7 +124,7 @@ class MqttLatencyBench {
     }
 
     /** {@code rate} POSTs per second for {@code seconds}, paced by a timer, each sent without waiting for the last. */
-    private static Burst burst(PackagedAppliance app, byte[] image, int rate, int seconds) throws Exception {
+    private static Burst burst(PackagedApp app, byte[] image, int rate, int seconds) throws Exception {
         int n = rate * seconds;
         AtomicInteger ok = new AtomicInteger();
         List<CompletableFuture<?>> sent = Collections.synchronizedList(new ArrayList<>());
