@@ -73,9 +73,11 @@ def line_mask(h: int, w: int, gen: torch.Generator) -> torch.Tensor:
     """A scratch or crack: a polyline of 1-3 segments, 1-4 px wide."""
     yy, xx = _grid(h, w)
     m = torch.zeros(h, w)
-    py, px = _u(gen, 0, h), _u(gen, 0, w)
+    py, px = _u(gen, 0, h - 1), _u(gen, 0, w - 1)  # pixel centres are at 0 .. h-1, 0 .. w-1
     ang = _u(gen, 0, 2 * math.pi)
-    half = _u(gen, 0.6, 2.0)
+    # at least 0.75: the start point lies among the pixel centres, each point of which is within
+    # sqrt(0.5) of one, so the mask is never empty (0.6 could miss every centre)
+    half = _u(gen, 0.75, 2.0)
     for _ in range(_i(gen, 1, 4)):
         length = _u(gen, 6, max(8.0, min(h, w) / 2))
         ang += _u(gen, -0.8, 0.8)
