@@ -533,12 +533,14 @@ def _train_disc(args, budget) -> int:
         if bar is not None:
             bar.close()
         det = D.DiscDetector(net)
+        norm = det.normalise_on_good(xt)
         sg, _ = D.infer(det, at(x_cal))
         sb, _ = D.infer(det, at(x_bad_full))
         crit = auto.criterion(sg, sb)
         cand = {"method": "disc", "input": {"width": w, "height": h, "channels": channels},
                 "train_s": fitted["seconds"], "steps": fitted["steps"],
                 "epochs": round(fitted["steps"] / steps_per_epoch, 2), "final_loss": fitted["loss"],
+                "map_normalisation": norm, "score": det.score_name, "views": det.views,
                 "criterion": crit, "detector": det, "x_cal": at(x_cal)}
         candidates.append(cand)
         _log(args, f"candidate {ci + 1}/{len(sizes)} disc {w}x{h}: {fitted['steps']} steps "
@@ -552,14 +554,16 @@ def _train_disc(args, budget) -> int:
     _log(args, f"chosen: disc {w}x{h} ({why})")
     det, xc = best["detector"], best["x_cal"]
     onnx_bytes = export.detector_to_onnx_bytes(det, channels, h, w)
-    diff = export.detector_parity(det, onnx_bytes, xc[: min(4, len(xc))])
+    diff = export.detector_parity(det, onnx_bytes, xc[: min(4, len(xc))],
+                                  floor=1.0 if det.score_name == "disc-zmax" else 1e-12)
     cal_scores, cal_maps, _ = export.detect(export.session(onnx_bytes), xc, progress=not args.quiet,
                                             desc="calibrating")
     c = _calibrate_scores(args, cal_scores)
-    meta = base_metadata(w, h, channels, "disc-max", 1.0, c["threshold"], c["alpha"], c["n"], c["median"],
+    meta = base_metadata(w, h, channels, det.score_name, 1.0, c["threshold"], c["alpha"], c["n"], c["median"],
                          args.name or out.stem, args.model_version, "disc", fmt=2)
     meta.update({
-        "lineside.map.max": export.map_max(cal_maps),
+        "lineside.map.max": max(export.map_max(cal_maps), 1e-6),
+        "lineside.score.views": det.views,
         "lineside.calibration.alpha_requested": c["alpha_requested"],
         "lineside.calibration.expected_fpr": c["expected_fpr"]["mean"],
         "lineside.train.images": len(x_train), "lineside.train.steps": best["steps"],

@@ -243,15 +243,15 @@ def detect(sess: ort.InferenceSession, x: np.ndarray, keep_maps: bool = True, ke
     return scores, maps, recons
 
 
-def relative_error(got, ref) -> float:
+def relative_error(got, ref, floor: float = 1e-12) -> float:
     got = np.asarray(got, dtype=np.float64).ravel()
     ref = np.asarray(ref, dtype=np.float64).ravel()
-    return float(np.max(np.abs(got - ref) / np.maximum(np.abs(ref), 1e-12))) if len(ref) else 0.0
+    return float(np.max(np.abs(got - ref) / np.maximum(np.abs(ref), floor))) if len(ref) else 0.0
 
 
-def check_score_parity(got, ref, what: str) -> float:
-    """The graph's scores against a reference, relative; raises above PARITY_TOLERANCE."""
-    worst = relative_error(got, ref)
+def check_score_parity(got, ref, what: str, floor: float = 1e-12) -> float:
+    """The graph's scores against a reference, relative (to at least `floor`); raises above PARITY_TOLERANCE."""
+    worst = relative_error(got, ref, floor)
     if not worst <= PARITY_TOLERANCE:
         raise RuntimeError(f"export parity failed: the graph's score differs from {what} by {worst:.3g} relative "
                            f"(> {PARITY_TOLERANCE})")
@@ -266,14 +266,15 @@ def head_parity(onnx_bytes: bytes, samples: np.ndarray, score: str, sigma: float
     return check_score_parity(got, S.score_batch(score, samples, y, sigma), f"the numpy reference ({score})")
 
 
-def detector_parity(module: torch.nn.Module, onnx_bytes: bytes, samples: np.ndarray) -> float:
-    """A traced format-2 detector: the graph's score against the PyTorch module's."""
+def detector_parity(module: torch.nn.Module, onnx_bytes: bytes, samples: np.ndarray, floor: float = 1e-12) -> float:
+    """A traced format-2 detector: the graph's score against the PyTorch module's. A score in units of the
+    good parts' spread (disc-zmax) passes floor=1: an error is then judged against one spread at least."""
     module = module.cpu().eval()
     with torch.no_grad():
         ref = np.concatenate([np.asarray(module(torch.from_numpy(samples[i:i + 1].astype(np.float32)))[0]).reshape(-1)
                               for i in range(len(samples))])
     got, _, _ = detect(session(onnx_bytes), samples, keep_maps=False)
-    return check_score_parity(got, ref, "PyTorch")
+    return check_score_parity(got, ref, "PyTorch", floor)
 
 
 def map_max(maps: np.ndarray) -> float:

@@ -75,6 +75,81 @@ def test_exported_graph_score_equals_pytorch(channels, height, width):
     np.testing.assert_allclose(maps, ref_m, rtol=1e-4, atol=1e-6)
 
 
+class _Brightness(torch.nn.Module):
+    """A stand-in network whose logit per 8 x 8 cell is the cell's mean brightness, scaled: the raw map is
+    hot wherever the image is bright, as a trained network is hot on a part's busy features."""
+
+    def forward(self, x):
+        return 8.0 * (torch.nn.functional.avg_pool2d(x.mean(1, keepdim=True), D.STRIDE) - 0.5)
+
+
+def _fixtured(n, seed, defect=False):
+    """Good parts: a bright fixture bolt at the same place in every image (busy on every good part).
+    A defect: a dimmer spot somewhere else. Raw, the bolt sets every score; normalised, the defect stands out."""
+    rng = np.random.default_rng(seed)
+    x = 0.3 + 0.02 * rng.standard_normal((n, 1, 64, 64))
+    x[:, :, 8:16, 8:16] += 0.55 + 0.1 * rng.random((n, 1, 1, 1))  # the bolt, brightness varying a little
+    if defect:
+        for i in range(n):
+            y0, x0 = 8 * rng.integers(3, 7), 8 * rng.integers(3, 7)
+            x[i, :, y0:y0 + 8, x0:x0 + 8] += 0.3
+    return np.clip(x, 0, 1).astype(np.float32)
+
+
+def test_map_normalised_on_good_parts_stops_a_busy_feature_from_setting_the_score():
+    good_train, good_test, defect = _fixtured(20, 1), _fixtured(10, 2), _fixtured(10, 3, defect=True)
+    det = D.DiscDetector(_Brightness())
+    assert det.score_name == "disc-max"
+    raw_good, _ = D.infer(det, good_test)
+    raw_defect, _ = D.infer(det, defect)
+    assert auto.auroc(raw_good, raw_defect) < 0.8  # the bolt outshines the defect
+    summary = det.normalise_on_good(good_train)
+    assert det.score_name == "disc-zmax" and summary["images"] == 20 and summary["spread_floor"] >= 0.01
+    z_good, maps_good = D.infer(det, good_test)
+    z_defect, maps_defect = D.infer(det, defect)
+    assert auto.auroc(z_good, z_defect) == 1.0
+    assert (maps_good >= 0).all() and (z_good >= 0).all()  # score and threshold stay >= 0 (CONTRACT.md)
+    # the normalised map peaks on the defect's cell, not on the bolt's (cell 1, 1)
+    cells = defect[:, 0].reshape(10, 8, 8, 8, 8).mean((2, 4))
+    for i in range(10):
+        cy, cx = divmod(int(maps_defect[i, 0].argmax()), 8)
+        assert (cy, cx) != (1, 1) and cells[i, cy, cx] > 0.5
+    # normalising twice starts from the raw map again: the same constants
+    again = det.normalise_on_good(good_train)
+    assert again == summary
+
+
+def test_views_average_the_mirrored_maps():
+    x = _textured(2, h=64, w=96, seed=8)
+    x[1, :, 20:28, 60:70] = 0.0  # something asymmetric
+    net = D.build(1, x, width=4)
+    D.fit(net, x, steps=2, crop=32, batch_size=4)
+    one, two = D.DiscDetector(net, views=1), D.DiscDetector(net, views=2)
+    assert D.DiscDetector(net).views == D.VIEWS == 3
+    _, m1 = D.infer(one, x)
+    _, m1_mirrored = D.infer(one, np.ascontiguousarray(x[..., ::-1]))
+    _, m2 = D.infer(two, x)
+    np.testing.assert_allclose(m2, (m1 + m1_mirrored[..., ::-1]) / 2, rtol=1e-5, atol=1e-6)
+    _, m2_mirrored = D.infer(two, np.ascontiguousarray(x[..., ::-1]))
+    np.testing.assert_allclose(m2_mirrored[..., ::-1], m2, rtol=1e-5, atol=1e-6)  # left-right blind
+    with pytest.raises(ValueError):
+        D.DiscDetector(net, views=4)
+
+
+def test_exported_normalised_graph_equals_pytorch():
+    x = _textured(8, seed=7)
+    net = D.build(1, x, width=4)
+    D.fit(net, x, steps=3, crop=32, batch_size=4)
+    det = D.DiscDetector(net)
+    det.normalise_on_good(x[:6])
+    b = export.detector_to_onnx_bytes(det, 1, 64, 64)
+    assert export.detector_parity(det, b, x[6:], floor=1.0) <= export.PARITY_TOLERANCE
+    s, maps, _ = export.detect(export.session(b), x[6:])
+    ref_s, ref_m = D.infer(det, x[6:])
+    np.testing.assert_allclose(s, ref_s, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(maps, ref_m, rtol=1e-4, atol=1e-4)
+
+
 def test_fit_stops_when_its_time_is_up():
     x = _textured(8, seed=5)
     net = D.build(1, x, width=4)
@@ -174,6 +249,8 @@ def test_default_train_works_from_few_images_and_says_so(tiny_set, tmp_path, cap
     assert float(m.meta["lineside.calibration.alpha"]) == pytest.approx(1 / 6)
     assert float(m.meta["lineside.threshold"]) == pytest.approx(c["threshold"])
     assert r["candidates"][0]["criterion"]["auroc"] >= 0  # measured, not assumed
+    assert m.meta["lineside.score"] == "disc-zmax" and r["candidates"][0]["score"] == "disc-zmax"
+    assert r["candidates"][0]["map_normalisation"]["images"] == 19
 
 
 def test_explicit_alpha_keeps_the_refusal(tiny_set, tmp_path, capsys):
