@@ -98,8 +98,8 @@ class DiscDetector(nn.Module):
 
     def normalise_on_good(self, x_good: np.ndarray, batch_size: int = 4) -> dict:
         """Per-cell mean and spread of the raw map over good images (the training images: the held-out ones
-        stay for the threshold). The spread gets a floor of a tenth of its median (at least 0.01), so a cell that never moves
-        on good parts cannot blow up on noise. Returns a summary for the report."""
+        stay for the threshold). The spread gets a floor of a tenth of its median (at least 0.01), so a cell
+        that never moves on good parts cannot blow up on noise. Returns a summary for the report."""
         self.map_mean = self.map_spread = None
         _, maps = infer(self, x_good, batch_size)
         mean = maps.mean(0, keepdims=True)
