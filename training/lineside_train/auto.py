@@ -12,6 +12,7 @@ import torch
 
 from . import anomalies as A
 from .errors import UserError
+from .evaluate import auroc  # noqa: F401 - the criterion's AUROC (pos = anomalous) is evaluate's
 
 # The largest input (pixels) the default recipe uses: `disc` at 512 x 512 runs in about 40 ms on 2 cores
 # (ONNX Runtime), inside the 50 ms an image that a line at 10 parts per second allows.
@@ -53,27 +54,6 @@ def input_size(sizes: list[tuple[int, int]], max_pixels: int = MAX_PIXELS, multi
     s = min(1.0, math.sqrt(max_pixels / (w * h)))
     return (max(MIN_SIDE, int(round(w * s / multiple)) * multiple),
             max(MIN_SIDE, int(round(h * s / multiple)) * multiple))
-
-
-def auroc(neg, pos) -> float:
-    """Area under the ROC curve (ties count half), pos = anomalous."""
-    neg = np.asarray(neg, dtype=np.float64)
-    pos = np.asarray(pos, dtype=np.float64)
-    if len(neg) == 0 or len(pos) == 0:
-        return float("nan")
-    allv = np.concatenate([neg, pos])
-    order = np.argsort(allv, kind="mergesort")
-    ranks = np.empty(len(allv))
-    sv = allv[order]
-    i = 0
-    while i < len(sv):  # average ranks of ties
-        j = i
-        while j + 1 < len(sv) and sv[j + 1] == sv[i]:
-            j += 1
-        ranks[order[i:j + 1]] = (i + j) / 2 + 1
-        i = j + 1
-    rp = ranks[len(neg):].sum()
-    return float((rp - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
 
 
 def synthetic_validation_set(x_val: np.ndarray, seed: int, per_image: int = 1) -> np.ndarray:

@@ -303,8 +303,6 @@ def _check_counts(args, n_files):
 
 
 def _train_autoencoder(args, budget, why) -> int:
-    import torch
-
     from . import calibrate as cal
     from . import export, models, preprocess
     from . import heads
@@ -338,13 +336,7 @@ def _train_autoencoder(args, budget, why) -> int:
         args.corrupt = 0.5 if args.arch == "conv" else 0.0
     if args.defect:
         raise UserError("--defect chooses among candidates; with --arch conv or dense there is nothing to choose")
-    out = Path(args.out)
-    files = preprocess.list_images(args.good, "good")
-    _check_counts(args, len(files))
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    device = T.pick_device(args.device)
+    out, files, device = _start_training(args)
     roi = preprocess.parse_roi(args.roi)
     if roi and args.format == 1:
         raise UserError("--roi needs --format 2: format-1 appliances do not crop")
@@ -447,19 +439,26 @@ def _image_sizes(files):
     return sizes
 
 
-def _train_disc(args, budget) -> int:
+def _start_training(args):
+    """What every train path does first: the good images (counted), threads, seed, device."""
     import torch
-    from tqdm import tqdm
 
-    from . import auto, detectors as D, export, preprocess, train as T
+    from . import preprocess, train as T
 
-    out = Path(args.out)
     files = preprocess.list_images(args.good, "good")
     _check_counts(args, len(files))
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    device = T.pick_device(args.device)
+    return Path(args.out), files, T.pick_device(args.device)
+
+
+def _train_disc(args, budget) -> int:
+    from tqdm import tqdm
+
+    from . import auto, detectors as D, export, preprocess
+
+    out, files, device = _start_training(args)
     channels = args.channels or _image_channels(files)
     roi = preprocess.parse_roi(args.roi)
     full = (args.size, args.size) if args.size else auto.input_size(

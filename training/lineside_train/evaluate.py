@@ -10,25 +10,27 @@ import numpy as np
 from . import scores as S
 
 
+def auroc_labelled(scores: np.ndarray, positive: np.ndarray) -> float:
+    """AUROC of scores against boolean labels, ties counted half (rank-sum form), vectorised; nan when
+    one class is empty."""
+    s = np.asarray(scores, dtype=np.float64).ravel()
+    y = np.asarray(positive, dtype=bool).ravel()
+    n1 = int(y.sum())
+    n0 = len(y) - n1
+    if n1 == 0 or n0 == 0:
+        return float("nan")
+    _, inverse, counts = np.unique(s, return_inverse=True, return_counts=True)
+    ends = np.cumsum(counts)
+    average_rank = ends - (counts - 1) / 2.0  # 1-based mean rank of each run of equal values
+    rank_sum = average_rank[inverse][y].sum()
+    return float((rank_sum - n1 * (n1 + 1) / 2.0) / (n1 * n0))
+
+
 def auroc(good: np.ndarray, defect: np.ndarray) -> float:
-    """P(defect score > good score), ties counted half (Mann-Whitney U / (n_g n_d))."""
-    g = np.asarray(good, dtype=np.float64)
-    d = np.asarray(defect, dtype=np.float64)
-    allv = np.concatenate([g, d])
-    order = np.argsort(allv, kind="mergesort")
-    ranks = np.empty(len(allv))
-    sorted_v = allv[order]
-    # average ranks over ties
-    i = 0
-    while i < len(sorted_v):
-        j = i
-        while j + 1 < len(sorted_v) and sorted_v[j + 1] == sorted_v[i]:
-            j += 1
-        ranks[order[i:j + 1]] = (i + j) / 2 + 1
-        i = j + 1
-    rd = ranks[len(g):].sum()
-    u = rd - len(d) * (len(d) + 1) / 2
-    return float(u / (len(g) * len(d)))
+    """P(defect score > good score), ties counted half (Mann-Whitney U / (n_g n_d)); nan when a side is empty."""
+    g = np.asarray(good, dtype=np.float64).ravel()
+    d = np.asarray(defect, dtype=np.float64).ravel()
+    return auroc_labelled(np.concatenate([g, d]), np.r_[np.zeros(len(g), dtype=bool), np.ones(len(d), dtype=bool)])
 
 
 def average_precision(good: np.ndarray, defect: np.ndarray) -> float:

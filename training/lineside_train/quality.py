@@ -13,26 +13,12 @@ from pathlib import Path
 import numpy as np
 
 from . import preprocess
+from .evaluate import auroc_labelled
 from .errors import UserError
 
 # Pixel AUROC is exact over at most this many pixels; beyond, every k-th pixel (a fixed stride,
 # the same for every image) is used, so memory stays bounded on large inputs.
 MAX_PIXELS = 8_000_000
-
-
-def auroc_labelled(scores: np.ndarray, positive: np.ndarray) -> float:
-    """AUROC of scores against boolean labels, ties counted half (rank-sum form), vectorised."""
-    s = np.asarray(scores, dtype=np.float64).ravel()
-    y = np.asarray(positive, dtype=bool).ravel()
-    n1 = int(y.sum())
-    n0 = len(y) - n1
-    if n1 == 0 or n0 == 0:
-        return float("nan")
-    _, inverse, counts = np.unique(s, return_inverse=True, return_counts=True)
-    ends = np.cumsum(counts)
-    average_rank = ends - (counts - 1) / 2.0  # 1-based mean rank of each run of equal values
-    rank_sum = average_rank[inverse][y].sum()
-    return float((rank_sum - n1 * (n1 + 1) / 2.0) / (n1 * n0))
 
 
 def _mask_index(mask_dir: Path) -> dict[str, list[Path]]:
