@@ -461,13 +461,15 @@ def _train_disc(args, budget) -> int:
     out, files, device = _start_training(args)
     channels = args.channels or _image_channels(files)
     roi = preprocess.parse_roi(args.roi)
+    # a multiple of 16 without --size, so the half-size candidate is exactly half (a 2 x 2 pooling in the
+    # combined graph is then the area resize it trained on)
     full = (args.size, args.size) if args.size else auto.input_size(
-        [(roi[2], roi[3])] if roi else _image_sizes(files))
+        [(roi[2], roi[3])] if roi else _image_sizes(files), multiple=2 * D.STRIDE)
     sizes = [full]
     if args.size is None:
-        half = auto.input_size([full], max_pixels=full[0] * full[1] // 4)
-        if min(half) >= 64 and half != full:
-            sizes.append(half)  # fewer pixels, more training steps in the same time: the criterion decides
+        half = (full[0] // 2, full[1] // 2)
+        if min(half) >= 64:
+            sizes.append(half)  # fewer pixels, more training steps in the same time; and a second scale
     for w, h in sizes:
         D.check_input(h, w)
     W, H = full
@@ -540,21 +542,34 @@ def _train_disc(args, budget) -> int:
                 "train_s": fitted["seconds"], "steps": fitted["steps"],
                 "epochs": round(fitted["steps"] / steps_per_epoch, 2), "final_loss": fitted["loss"],
                 "map_normalisation": norm, "score": det.score_name, "views": det.views,
-                "criterion": crit, "detector": det, "x_cal": at(x_cal)}
+                "criterion": crit, "detector": det, "x_cal": at(x_cal), "scores": (sg, sb)}
         candidates.append(cand)
         _log(args, f"candidate {ci + 1}/{len(sizes)} disc {w}x{h}: {fitted['steps']} steps "
                    f"({cand['epochs']} epochs) in {fitted['seconds']:.0f} s, loss {fitted['loss']:.4f}; "
                    f"criterion AUROC {crit['auroc']:.4f}, share above every good score {crit['tpr_at_max_good']:.3f}")
+    if len(candidates) == 2:
+        # both networks at once: their scores are the mean of the two (what ScalesDetector computes), no new run
+        (g0, b0), (g1, b1) = candidates[0]["scores"], candidates[1]["scores"]
+        both = D.ScalesDetector([candidates[0]["detector"], candidates[1]["detector"]], [1, 2])
+        crit = auto.criterion((g0 + g1) / 2, (b0 + b1) / 2)
+        candidates.append({"method": "disc", "input": candidates[0]["input"], "ensemble": True,
+                           "scales": [c["input"] for c in candidates],
+                           "steps": sum(c["steps"] for c in candidates), "epochs": candidates[0]["epochs"],
+                           "final_loss": candidates[0]["final_loss"], "score": both.score_name,
+                           "views": both.views, "criterion": crit, "detector": both, "x_cal": candidates[0]["x_cal"]})
+        _log(args, f"candidate 3/3 both networks (scales 1 and 1/2, mean of their z-maps): criterion AUROC "
+                   f"{crit['auroc']:.4f}, share above every good score {crit['tpr_at_max_good']:.3f}")
     best = auto.choose(candidates)
-    why = (f"highest AUROC on {source}: {best['criterion']['auroc']:.4f}" if len(candidates) > 1
+    why = (f"{'both networks, within ' + str(auto.ENSEMBLE_TOLERANCE) + ' of the highest' if best.get('ensemble') else 'highest'} "
+           f"AUROC on {source}: {best['criterion']['auroc']:.4f}" if len(candidates) > 1
            else "the only candidate (" + ("--size given" if args.size else "one size") + ")")
     best["chosen"] = True
     w, h = best["input"]["width"], best["input"]["height"]
-    _log(args, f"chosen: disc {w}x{h} ({why})")
+    _log(args, f"chosen: disc {w}x{h}{' + ' + str(w // 2) + 'x' + str(h // 2) if best.get('ensemble') else ''} ({why})")
     det, xc = best["detector"], best["x_cal"]
     onnx_bytes = export.detector_to_onnx_bytes(det, channels, h, w)
     diff = export.detector_parity(det, onnx_bytes, xc[: min(4, len(xc))],
-                                  floor=1.0 if det.score_name == "disc-zmax" else 1e-12)
+                                  floor=1.0 if det.score_name.startswith("disc-zmax") else 1e-12)
     cal_scores, cal_maps, _ = export.detect(export.session(onnx_bytes), xc, progress=not args.quiet,
                                             desc="calibrating")
     c = _calibrate_scores(args, cal_scores)
@@ -563,6 +578,7 @@ def _train_disc(args, budget) -> int:
     meta.update({
         "lineside.map.max": max(export.map_max(cal_maps), 1e-6),
         "lineside.score.views": det.views,
+        "lineside.score.scales": ",".join(str(f) for f in getattr(det, "factors", [1])),
         "lineside.calibration.alpha_requested": c["alpha_requested"],
         "lineside.calibration.expected_fpr": c["expected_fpr"]["mean"],
         "lineside.train.images": len(x_train), "lineside.train.steps": best["steps"],
@@ -574,7 +590,7 @@ def _train_disc(args, budget) -> int:
     export.save(export.with_metadata(onnx_bytes, meta), out)
     _say_calibration(args, c)
     for cd in candidates:
-        cd.pop("detector"), cd.pop("x_cal")
+        cd.pop("detector"), cd.pop("x_cal"), cd.pop("scores", None)
         cd.setdefault("chosen", False)
     report = {"chosen": {"method": "disc", "input": best["input"], "why": why},
               "criterion_source": source, "candidates": candidates, "calibration": dict(c, holdout=holdout),

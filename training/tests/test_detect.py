@@ -150,6 +150,72 @@ def test_exported_normalised_graph_equals_pytorch():
     np.testing.assert_allclose(maps, ref_m, rtol=1e-4, atol=1e-4)
 
 
+def _normalised(x, seed):
+    net = D.build(x.shape[1], x, width=4)
+    D.fit(net, x, steps=3, crop=32, batch_size=4, seed=seed)
+    det = D.DiscDetector(net)
+    det.normalise_on_good(x)
+    return det
+
+
+def test_two_scales_average_the_networks_and_export_exactly():
+    x = _textured(8, h=64, w=96, seed=9)
+    half = torch.nn.functional.avg_pool2d(torch.from_numpy(x), 2).numpy()
+    fine, coarse = _normalised(x, 0), _normalised(half, 1)
+    both = D.ScalesDetector([fine, coarse], [1, 2])
+    assert both.score_name == "disc-zmax-scales"
+    s, m = D.infer(both, x)
+    s1, m1 = D.infer(fine, x)
+    s2, m2 = D.infer(coarse, half)
+    assert m.shape == m1.shape == (8, 1, 8, 12) and m2.shape == (8, 1, 4, 6)
+    np.testing.assert_allclose(s, (s1 + s2) / 2, rtol=1e-5, atol=1e-6)  # the mean of the two maxima
+    coarse_on_fine_grid = m2.repeat(2, axis=2).repeat(2, axis=3)
+    np.testing.assert_allclose(m, (m1 + coarse_on_fine_grid) / 2, rtol=1e-5, atol=1e-6)
+    b = export.detector_to_onnx_bytes(both, 1, 64, 96)
+    assert export.detector_parity(both, b, x[:3], floor=1.0) <= export.PARITY_TOLERANCE
+    got, maps, _ = export.detect(export.session(b), x[:3])
+    np.testing.assert_allclose(maps, m[:3], rtol=1e-4, atol=1e-4)
+    with pytest.raises(UserError):
+        both.check_input(64, 88)  # 88 / 16 is not whole: the coarse map would not line up
+    with pytest.raises(ValueError):
+        D.ScalesDetector([fine, D.DiscDetector(fine.net)], [1, 2])  # not normalised
+    with pytest.raises(ValueError):
+        D.ScalesDetector([fine, coarse], [2, 1])
+
+
+def test_choice_prefers_both_networks_only_within_the_tolerance():
+    def cand(name, a, ensemble=False):
+        return {"method": name, "ensemble": ensemble, "criterion": {"auroc": a, "tpr_at_max_good": 0.5}}
+    tol = auto.ENSEMBLE_TOLERANCE
+    assert auto.choose([cand("full", 0.95), cand("half", 0.94), cand("both", 0.95 - tol / 2, True)])["method"] == "both"
+    assert auto.choose([cand("full", 0.95), cand("half", 0.94), cand("both", 0.95 - 2 * tol, True)])["method"] == "full"
+    assert auto.choose([cand("full", 0.90), cand("half", 0.94)])["method"] == "half"
+
+
+def test_default_train_offers_both_networks_at_two_scales(tmp_path, capsys):
+    """Images large enough for a half-size candidate: two networks trained, and a third candidate made of both,
+    scored without another run; whatever is chosen is what the model file says."""
+    from lineside_train import synth
+    data = tmp_path / "set"
+    synth.write_set(data, 30, 0, size=160, seed=3, progress=False)
+    model = tmp_path / "m.onnx"
+    code = main(["train", "--good", str(data / "good"), "--out", str(model), "--budget", "16s", "--quiet",
+                 "--threads", "1"])
+    assert code == 0, capsys.readouterr().err
+    r = _report(model)
+    cands = r["candidates"]
+    assert [c["input"]["width"] for c in cands] == [160, 80, 160]
+    both = cands[2]
+    assert both["ensemble"] and both["score"] == "disc-zmax-scales" and both["steps"] == cands[0]["steps"] + cands[1]["steps"]
+    assert [s["width"] for s in both["scales"]] == [160, 80]
+    chosen = [c for c in cands if c["chosen"]]
+    assert len(chosen) == 1
+    m = export.LoadedModel(model)
+    assert m.meta["lineside.score"] == chosen[0]["score"]
+    assert m.meta["lineside.score.scales"] == ("1,2" if chosen[0].get("ensemble") else "1")
+    assert (m.width, m.height) == (chosen[0]["input"]["width"], chosen[0]["input"]["height"])
+
+
 def test_fit_stops_when_its_time_is_up():
     x = _textured(8, seed=5)
     net = D.build(1, x, width=4)
