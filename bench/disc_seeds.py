@@ -58,17 +58,17 @@ def main():
         det.normalise_on_good(train)
         sg, _ = D.infer(det, good)
         sd, _ = D.infer(det, defect)
-        nets.append((tag, seed, det))
+        nets.append((tag, seed, det, (sg, sd)))
         print(f"{root.name} {tag} {sizes[tag][0]}x{sizes[tag][1]} seed {seed}: {fitted['steps']} steps in "
               f"{fitted['seconds']:.0f} s (scored in {time.perf_counter() - t0 - fitted['seconds']:.0f} s), "
               f"AUROC {auroc(sg, sd):.3f}", flush=True)
     _, good, defect = data("full")
     for i in range(len(nets)):
         for j in range(i + 1, len(nets)):
-            (ti, si, di), (tj, sj, dj) = nets[i], nets[j]
-            if ti == tj:  # same size: the mean of the two scores
-                both = [D.infer(di, x)[0] + D.infer(dj, x)[0] for x in (data(ti)[1], data(ti)[2])]
-            else:
+            (ti, si, di, score_i), (tj, sj, dj, score_j) = nets[i], nets[j]
+            if ti == tj:  # same size: the sum of the two scores already computed (ranks as their mean)
+                both = [score_i[0] + score_j[0], score_i[1] + score_j[1]]
+            else:  # the half network on the full image pooled 2 x 2, as the exported graph runs it
                 pair = D.ScalesDetector([di, dj] if ti == "full" else [dj, di], [1, 2])
                 both = [D.infer(pair, x)[0] for x in (good, defect)]
             print(f"{root.name} {ti} seed {si} + {tj} seed {sj}: AUROC {auroc(both[0], both[1]):.3f}", flush=True)
