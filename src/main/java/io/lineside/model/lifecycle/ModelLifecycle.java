@@ -81,9 +81,32 @@ public class ModelLifecycle {
         return Optional.ofNullable(previous);
     }
 
-    /** The watched file changed to {@code onnx}: load, validate and switch, or refuse and keep serving. */
+    /**
+     * The watched file changed to {@code onnx}: load, validate and switch, or refuse and keep serving.
+     * The watcher read the file without the lock, so an upload or rollback may have written a newer model
+     * there since: under the lock, bytes that are no longer the file's content are set aside ("superseded")
+     * instead of putting an older model back in service; the watcher takes the newer content at its next poll.
+     */
     public ReloadReport replaceFromFile(byte[] onnx, Path file) {
-        return replace(onnx, file.toString(), "file", false);
+        changes.lock();
+        try {
+            String sha = ModelBundle.sha256(onnx);
+            String onDisk;
+            try {
+                onDisk = ModelBundle.sha256(Files.readAllBytes(file));
+            } catch (IOException e) {
+                onDisk = "unreadable (" + e + ")";
+            }
+            if (!onDisk.equals(sha)) {
+                LOG.infof("model file %s changed while it was being read (sha256=%s read, %s now): not loaded; "
+                        + "the watcher takes the file's present content at its next poll", file, sha, onDisk);
+                return new ReloadReport("superseded", "file", sha, file.toString(),
+                        "the file changed again before this content was loaded", Instant.now(), null);
+            }
+            return replace(onnx, file.toString(), "file", false);
+        } finally {
+            changes.unlock();
+        }
     }
 
     /**
