@@ -80,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--budget", default="20m",
                    help="wall-clock bound of the whole train (every candidate, calibration, export), "
                         "e.g. 90s, 20m, 1h (default 20m)")
+    t.add_argument("--neighbours", type=_count("--neighbours"), default=4096,
+                   help="disc: good-part cells kept as a location-free reference (nearest neighbour of each cell's "
+                        "features, combined with the disc map); 0 = none (default 4096)")
     t.add_argument("--defect", default=None,
                    help="optional folder of a few real defect images: used to choose among candidates, never to train")
     t.add_argument("--score", choices=("std", "mse", "max-blur", "ssim"), default=None,
@@ -503,7 +506,8 @@ def _train_disc(args, budget) -> int:
     else:
         x_bad_full = auto.synthetic_validation_set(x_cal, args.seed)
         source = "synthetic anomalies pasted into the held-out good images (no model trained on them)"
-    reserve = max(10.0, 0.08 * budget.seconds)  # calibration, export, parity, report
+    # calibration, export, parity, report; and the neighbour reference (features of every training image)
+    reserve = max(10.0, (0.12 if args.neighbours else 0.08) * budget.seconds)
     _log(args, f"disc: {len(x_train)} good images to train on, {len(x_cal)} held out ({holdout}); channels {channels}; "
                f"candidates {', '.join(f'disc {w}x{h}' for w, h in sizes)}; criterion: {source}; "
                f"budget {budget.seconds:.0f} s, device {device}")
@@ -567,6 +571,25 @@ def _train_disc(args, budget) -> int:
     w, h = best["input"]["width"], best["input"]["height"]
     _log(args, f"chosen: disc {w}x{h}{' + ' + str(w // 2) + 'x' + str(h // 2) if best.get('ensemble') else ''} ({why})")
     det, xc = best["detector"], best["x_cal"]
+    reference = None
+    if args.neighbours:
+        t0 = time.perf_counter()
+
+        def at_chosen(a):
+            return a if (w, h) == (W, H) else np.stack(
+                [preprocess.resize_area(i.transpose(1, 2, 0), w, h).transpose(2, 0, 1) for i in a]).astype(np.float32)
+        det = D.NeighbourDetector(det, bank_size=args.neighbours)
+        reference = det.fit_reference(at_chosen(x_train), seed=args.seed)
+        sg, _ = D.infer(det, xc)
+        sb, _ = D.infer(det, at_chosen(x_bad_full))
+        reference["criterion"] = auto.criterion(sg, sb)
+        reference["seconds"] = round(time.perf_counter() - t0, 1)
+        best["neighbours"] = reference
+        _log(args, f"neighbour reference: {reference['bank_cells']} cells of {reference['images']} training images "
+                   f"(features {reference['feature_grid'][1]}x{reference['feature_grid'][0]}), combined with the disc "
+                   f"map ({det.score_name}); criterion AUROC {reference['criterion']['auroc']:.4f} "
+                   f"(disc alone {best['criterion']['auroc']:.4f}; not used to choose: the synthetic anomalies are "
+                   f"what disc trained on), {reference['seconds']:.0f} s")
     onnx_bytes = export.detector_to_onnx_bytes(det, channels, h, w)
     diff = export.detector_parity(det, onnx_bytes, xc[: min(4, len(xc))],
                                   floor=1.0 if det.score_name.startswith("disc-zmax") else 1e-12)
@@ -579,6 +602,7 @@ def _train_disc(args, budget) -> int:
         "lineside.map.max": max(export.map_max(cal_maps), 1e-6),
         "lineside.score.views": det.views,
         "lineside.score.scales": ",".join(str(f) for f in getattr(det, "factors", [1])),
+        "lineside.score.neighbours": reference["bank_cells"] if reference else 0,
         "lineside.calibration.alpha_requested": c["alpha_requested"],
         "lineside.calibration.expected_fpr": c["expected_fpr"]["mean"],
         "lineside.train.images": len(x_train), "lineside.train.steps": best["steps"],
@@ -592,7 +616,8 @@ def _train_disc(args, budget) -> int:
     for cd in candidates:
         cd.pop("detector"), cd.pop("x_cal"), cd.pop("scores", None)
         cd.setdefault("chosen", False)
-    report = {"chosen": {"method": "disc", "input": best["input"], "why": why},
+    report = {"chosen": {"method": "disc", "input": best["input"], "why": why, "score": det.score_name,
+                         "neighbours": reference},
               "criterion_source": source, "candidates": candidates, "calibration": dict(c, holdout=holdout),
               "defect_dir_used": bool(args.defect), "defect_dir": args.defect, "budget_s": budget.seconds,
               "train_images": len(x_train), "parity": diff, "model": str(out), "elapsed_s": budget.elapsed()}

@@ -183,6 +183,69 @@ def test_two_scales_average_the_networks_and_export_exactly():
         D.ScalesDetector([fine, coarse], [2, 1])
 
 
+def test_good_scores_are_each_image_against_the_others():
+    """normalise_on_good's good_scores are leave-one-out scores, exactly: what an unseen good image scores."""
+    x = _textured(6, h=64, w=64, seed=4)
+    det = _normalised(x, 2)
+    _, maps = D.infer(D.DiscDetector(det.net), x)
+    floor = max(0.1 * float(np.median(maps.std(0))), 0.01)
+    for i in range(len(x)):
+        others = np.delete(maps, i, 0).astype(np.float64)
+        expected = np.maximum(0, (maps[i] - others.mean(0)) / (others.std(0) + floor)).max()
+        assert det.good_scores[i] == pytest.approx(expected, rel=1e-9, abs=1e-12)
+
+
+def _neighbour_reference(det, x, xq):
+    """Brute force: every query cell's 1 - best cosine to the bank, in numpy (float64)."""
+    with torch.no_grad():
+        f = det.features(torch.from_numpy(xq)).numpy().astype(np.float64)
+    bank = det.bank[:, :, 0, 0].numpy().astype(np.float64)
+    n, d, h, w = f.shape
+    cos = np.einsum("nchw,kc->nkhw", f, bank)
+    return 1 - cos.max(1, keepdims=True)
+
+
+@pytest.mark.parametrize("scales", [False, True])
+def test_neighbour_reference_combines_standardised_scores_and_exports_exactly(scales):
+    x = _textured(8, h=64, w=96, seed=11)
+    fine = _normalised(x, 0)
+    base = D.ScalesDetector([fine, _normalised(torch.nn.functional.avg_pool2d(torch.from_numpy(x), 2).numpy(), 1)],
+                            [1, 2]) if scales else fine
+    det = D.NeighbourDetector(base, bank_size=300)
+    assert det.score_name == ("disc-zmax-scales-knn" if scales else "disc-zmax-knn")
+    info = det.fit_reference(x, seed=0)
+    assert info["feature_grid"] == ([4, 6] if scales else [8, 12])
+    assert info["images"] == 8 and info["bank_cells"] == min(300, 8 * (24 if scales else 96))  # all, if fewer
+    a, b, c, d = (float(v) for v in det.stats)
+    assert a == pytest.approx(base.good_scores.mean(), rel=1e-6) and b >= 0.1 - 1e-7 and d >= 0.01 - 1e-7  # floors
+    xq = _textured(3, h=64, w=96, seed=12)
+    xq[0, :, 20:40, 30:50] = 0.0  # a hole: a patch no good part shows
+    s, m = D.infer(det, xq)
+    s_disc, m_disc = D.infer(base, xq)
+    dist = _neighbour_reference(det, x, xq)
+    expected = np.maximum(0, ((s_disc - a) / b + (dist.reshape(3, -1).max(1) - c) / d) / 2 + 2)
+    np.testing.assert_allclose(s, expected, rtol=1e-5, atol=1e-5)
+    up = m_disc.shape[-1] // dist.shape[-1]
+    dist_fine = dist.repeat(up, 2).repeat(up, 3)
+    np.testing.assert_allclose(m, np.maximum(0, ((m_disc - a) / b + (dist_fine - c) / d) / 2 + 2), rtol=1e-5, atol=1e-5)
+    assert m.shape == m_disc.shape
+    assert dist[0].max() > dist[1:].max(), "the hole is farther from every good cell than any good cell"
+    onnx_bytes = export.detector_to_onnx_bytes(det, 1, 64, 96)
+    assert export.detector_parity(det, onnx_bytes, xq, floor=1.0) <= export.PARITY_TOLERANCE
+    with pytest.raises(ValueError):
+        D.NeighbourDetector(D.DiscDetector(fine.net))  # not normalised
+
+
+def test_neighbour_reference_of_each_image_leaves_its_own_cells_out():
+    """The neighbour spread is measured like an unseen image: with its own cells in the bank, every training
+    image would be at distance 0 from itself."""
+    x = _textured(5, h=64, w=64, seed=13)
+    det = D.NeighbourDetector(_normalised(x, 3), bank_size=5 * 8 * 8)  # every cell of every image
+    info = det.fit_reference(x)
+    assert info["bank_cells"] == 320
+    assert info["neighbour_score_mean"] > 1e-4
+
+
 def test_choice_prefers_both_networks_only_within_the_tolerance():
     def cand(name, a, ensemble=False):
         return {"method": name, "ensemble": ensemble, "criterion": {"auroc": a, "tpr_at_max_good": 0.5}}
@@ -211,7 +274,10 @@ def test_default_train_offers_both_networks_at_two_scales(tmp_path, capsys):
     chosen = [c for c in cands if c["chosen"]]
     assert len(chosen) == 1
     m = export.LoadedModel(model)
-    assert m.meta["lineside.score"] == chosen[0]["score"]
+    # by default the chosen disc detector gets the neighbour reference on top (--neighbours 4096)
+    assert m.meta["lineside.score"] == r["chosen"]["score"] == chosen[0]["score"] + "-knn"
+    assert chosen[0]["neighbours"]["bank_cells"] == r["chosen"]["neighbours"]["bank_cells"] > 0
+    assert int(m.meta["lineside.score.neighbours"]) == r["chosen"]["neighbours"]["bank_cells"]
     assert m.meta["lineside.score.scales"] == ("1,2" if chosen[0].get("ensemble") else "1")
     assert (m.width, m.height) == (chosen[0]["input"]["width"], chosen[0]["input"]["height"])
 
@@ -315,7 +381,7 @@ def test_default_train_works_from_few_images_and_says_so(tiny_set, tmp_path, cap
     assert float(m.meta["lineside.calibration.alpha"]) == pytest.approx(1 / 6)
     assert float(m.meta["lineside.threshold"]) == pytest.approx(c["threshold"])
     assert r["candidates"][0]["criterion"]["auroc"] >= 0  # measured, not assumed
-    assert m.meta["lineside.score"] == "disc-zmax" and r["candidates"][0]["score"] == "disc-zmax"
+    assert m.meta["lineside.score"] == "disc-zmax-knn" and r["candidates"][0]["score"] == "disc-zmax"
     assert r["candidates"][0]["map_normalisation"]["images"] == 19
 
 
@@ -336,6 +402,20 @@ def test_defect_folder_chooses_and_is_reported(tiny_set, tmp_path, capsys):
     assert r["defect_dir_used"] is True and "never to train" in r["criterion_source"]
     assert r["chosen"]["input"] == {"width": 32, "height": 32, "channels": 1}
     assert r["candidates"][0]["steps"] == 2
+
+
+def test_no_neighbours_exports_the_disc_detector_alone(tiny_set, tmp_path, capsys):
+    model = tmp_path / "n.onnx"
+    code = main(["train", "--good", str(tiny_set / "good"), "--out", str(model), "--arch", "disc", "--size", "32",
+                 "--epochs", "2", "--neighbours", "0", "--quiet", "--threads", "1"])
+    assert code == 0, capsys.readouterr().err
+    r = _report(model)
+    m = export.LoadedModel(model)
+    assert m.meta["lineside.score"] == r["chosen"]["score"] == "disc-zmax" and r["chosen"]["neighbours"] is None
+    assert int(m.meta["lineside.score.neighbours"]) == 0
+    with pytest.raises(SystemExit) as refused:
+        main(["train", "--good", str(tiny_set / "good"), "--out", str(model), "--neighbours", "-1"])
+    assert refused.value.code == 2 and "--neighbours must not be negative" in capsys.readouterr().err
 
 
 def test_autoencoder_flags_pin_the_autoencoder(tiny_set, tmp_path, capsys):
