@@ -80,9 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--budget", default="20m",
                    help="wall-clock bound of the whole train (every candidate, calibration, export), "
                         "e.g. 90s, 20m, 1h (default 20m)")
-    t.add_argument("--neighbours", type=_count("--neighbours"), default=4096,
+    t.add_argument("--neighbours", type=_count("--neighbours"), default=0,
                    help="disc: good-part cells kept as a location-free reference (nearest neighbour of each cell's "
-                        "features, combined with the disc map); 0 = none (default 4096)")
+                        "features, combined with the disc map), e.g. 4096; default 0 = none (measured neutral on "
+                        "average: training/README.md)")
     t.add_argument("--defect", default=None,
                    help="optional folder of a few real defect images: used to choose among candidates, never to train")
     t.add_argument("--score", choices=("std", "mse", "max-blur", "ssim"), default=None,

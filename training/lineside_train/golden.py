@@ -4,7 +4,8 @@
         --gray2-model ../src/main/resources/lineside/default-model.onnx --out ../src/test/resources/golden
 
 `--gray-model` is the format-1 default model (golden-gray.onnx is its copy), `--gray2-model` the
-format-2 default model; golden.json pins format 1, golden2.json format 2.
+format-2 default model; golden.json pins format 1, golden2.json format 2 (with a tiny model made the way
+the default `train` makes its detectors: two disc networks and the neighbour reference).
 
 Images cover every decode path (8-bit gray, RGB, RGBA, palette, 16-bit gray) and both resize
 directions with non-integer ratios; one model is gray (the default model, copied), one is a
@@ -141,6 +142,36 @@ def make_strip_model(path: Path) -> None:
     export.save(export.with_metadata(onnx_bytes, meta), path)
 
 
+def make_disc_model(path: Path) -> None:
+    """Format 2 as the default `train` makes it: two disc networks (the image and its 2 x 2 pooling, three
+    mirror views each, per-cell normalisation) plus the neighbour reference (disc-zmax-scales-knn), gray,
+    W 96 x H 64: every operator the default command's graphs use, tiny and trained for a few steps only."""
+    from . import detectors as D
+    rng = np.random.default_rng(SEED + 4)
+    width, height = 96, 64
+    xs = np.concatenate([preprocess.to_tensor(synth.render_part(128, rng)[:, :, None].astype(np.float32), width, height, 1)
+                         for _ in range(12)])
+    half = torch.nn.functional.avg_pool2d(torch.from_numpy(xs), 2).numpy()
+    dets = []
+    for i, x in enumerate((xs, half)):
+        net = D.build(1, x, width=4)
+        D.fit(net, x, steps=4, crop=32, batch_size=4, seed=SEED + 5 + i)
+        det = D.DiscDetector(net)
+        det.normalise_on_good(x)
+        dets.append(det)
+    model = D.NeighbourDetector(D.ScalesDetector(dets, [1, 2]), bank_size=64)
+    model.fit_reference(xs, seed=SEED + 7)
+    onnx_bytes = export.detector_to_onnx_bytes(model, 1, height, width)
+    export.detector_parity(model, onnx_bytes, xs[:3], floor=1.0)
+    s, maps, _ = export.detect(export.session(onnx_bytes), xs)
+    alpha = 0.1
+    meta = base_metadata(width, height, 1, model.score_name, 1.0, cal.threshold(s, alpha), alpha, len(xs),
+                         float(np.median(s)), "golden2-disc", "1", "disc", fmt=2)
+    meta.update({"lineside.map.max": max(export.map_max(maps), 1e-6), "lineside.score.views": model.views,
+                 "lineside.score.scales": "1,2", "lineside.score.neighbours": 64})
+    export.save(export.with_metadata(onnx_bytes, meta), path)
+
+
 def case2(model: export.LoadedModel, image: Path) -> dict:
     x = preprocess.load(image, model.width, model.height, model.channels)
     s, maps, _ = model.infer(x)
@@ -186,8 +217,9 @@ def main(argv=None) -> int:
     print(f"wrote {out / 'golden.json'}: {len(doc['models'])} models x {len(images)} images")
     shutil.copyfile(args.gray2_model, out / "golden2-gray.onnx")
     make_strip_model(out / "golden2-rgb-strip.onnx")
+    make_disc_model(out / "golden2-disc.onnx")
     doc2 = {"tolerance": 1e-5, "models": []}
-    for f in ("golden2-gray.onnx", "golden2-rgb-strip.onnx"):
+    for f in ("golden2-gray.onnx", "golden2-rgb-strip.onnx", "golden2-disc.onnx"):
         m = export.LoadedModel(out / f)
         if m.format != 2:
             raise SystemExit(f"{f} is format {m.format}; golden2.json pins format 2")

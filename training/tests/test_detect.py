@@ -274,10 +274,8 @@ def test_default_train_offers_both_networks_at_two_scales(tmp_path, capsys):
     chosen = [c for c in cands if c["chosen"]]
     assert len(chosen) == 1
     m = export.LoadedModel(model)
-    # by default the chosen disc detector gets the neighbour reference on top (--neighbours 4096)
-    assert m.meta["lineside.score"] == r["chosen"]["score"] == chosen[0]["score"] + "-knn"
-    assert chosen[0]["neighbours"]["bank_cells"] == r["chosen"]["neighbours"]["bank_cells"] > 0
-    assert int(m.meta["lineside.score.neighbours"]) == r["chosen"]["neighbours"]["bank_cells"]
+    assert m.meta["lineside.score"] == r["chosen"]["score"] == chosen[0]["score"]  # no neighbours by default
+    assert int(m.meta["lineside.score.neighbours"]) == 0 and r["chosen"]["neighbours"] is None
     assert m.meta["lineside.score.scales"] == ("1,2" if chosen[0].get("ensemble") else "1")
     assert (m.width, m.height) == (chosen[0]["input"]["width"], chosen[0]["input"]["height"])
 
@@ -381,7 +379,7 @@ def test_default_train_works_from_few_images_and_says_so(tiny_set, tmp_path, cap
     assert float(m.meta["lineside.calibration.alpha"]) == pytest.approx(1 / 6)
     assert float(m.meta["lineside.threshold"]) == pytest.approx(c["threshold"])
     assert r["candidates"][0]["criterion"]["auroc"] >= 0  # measured, not assumed
-    assert m.meta["lineside.score"] == "disc-zmax-knn" and r["candidates"][0]["score"] == "disc-zmax"
+    assert m.meta["lineside.score"] == "disc-zmax" and r["candidates"][0]["score"] == "disc-zmax"
     assert r["candidates"][0]["map_normalisation"]["images"] == 19
 
 
@@ -404,18 +402,28 @@ def test_defect_folder_chooses_and_is_reported(tiny_set, tmp_path, capsys):
     assert r["candidates"][0]["steps"] == 2
 
 
-def test_no_neighbours_exports_the_disc_detector_alone(tiny_set, tmp_path, capsys):
+def test_neighbours_add_the_reference_to_the_chosen_detector(tiny_set, tmp_path, capsys):
     model = tmp_path / "n.onnx"
     code = main(["train", "--good", str(tiny_set / "good"), "--out", str(model), "--arch", "disc", "--size", "32",
-                 "--epochs", "2", "--neighbours", "0", "--quiet", "--threads", "1"])
+                 "--epochs", "2", "--neighbours", "64", "--quiet", "--threads", "1"])
     assert code == 0, capsys.readouterr().err
     r = _report(model)
     m = export.LoadedModel(model)
-    assert m.meta["lineside.score"] == r["chosen"]["score"] == "disc-zmax" and r["chosen"]["neighbours"] is None
-    assert int(m.meta["lineside.score.neighbours"]) == 0
+    assert m.meta["lineside.score"] == r["chosen"]["score"] == "disc-zmax-knn"
+    assert r["candidates"][0]["score"] == "disc-zmax"  # the candidate as trained and judged
+    ref = r["chosen"]["neighbours"]
+    assert int(m.meta["lineside.score.neighbours"]) == ref["bank_cells"] == 64
+    assert 0 <= ref["criterion"]["auroc"] <= 1 and ref["neighbour_score_sd"] >= 0.01 - 1e-7
+    s = m.infer(preprocess_folder(tiny_set / "good", m), keep_maps=False)[0]
+    assert (s >= 0).all()
     with pytest.raises(SystemExit) as refused:
         main(["train", "--good", str(tiny_set / "good"), "--out", str(model), "--neighbours", "-1"])
     assert refused.value.code == 2 and "--neighbours must not be negative" in capsys.readouterr().err
+
+
+def preprocess_folder(folder, m):
+    from lineside_train import preprocess
+    return preprocess.load_folder(folder, m.width, m.height, m.channels)[0]
 
 
 def test_autoencoder_flags_pin_the_autoencoder(tiny_set, tmp_path, capsys):

@@ -85,8 +85,10 @@ def test_format2_golden_vectors_reproduce():
             assert float(maps.max()) == pytest.approx(case["map"]["max"], rel=tol)
             assert float(maps.astype(np.float64).sum()) == pytest.approx(case["map"]["sum"], rel=tol)
             shapes.add(tuple(case["map"]["shape"]))
-    # the default model's full-size map and the strip model's quarter-size, non-square one
-    assert shapes == {(1, 1, 128, 128), (1, 1, 6, 16)}
+    # the default model's full-size map, the strip model's quarter-size, non-square one, and the disc model's
+    # 1/8 grid (two networks and the neighbour reference, as the default train exports them)
+    assert shapes == {(1, 1, 128, 128), (1, 1, 6, 16), (1, 1, 8, 12)}
+    assert export.LoadedModel(GOLDEN / "golden2-disc.onnx").meta["lineside.score"] == "disc-zmax-scales-knn"
 
 
 def test_default_model_is_the_format1_network_with_its_score_in_the_graph():
