@@ -14,6 +14,7 @@ from lineside_train import anomalies as A
 from lineside_train import auto
 from lineside_train import detectors as D
 from lineside_train import export
+from lineside_train import preprocess
 from lineside_train.cli import main
 from lineside_train.errors import UserError
 
@@ -390,10 +391,15 @@ def test_explicit_alpha_keeps_the_refusal(tiny_set, tmp_path, capsys):
     assert code == 2 and "too small for alpha=0.01" in err and "at least 99" in err
 
 
+def _train_tiny(tiny_set, model, *flags):
+    """train on the tiny set at 32 px for 2 epochs, quietly, on one thread, with the flags given."""
+    return main(["train", "--good", str(tiny_set / "good"), "--out", str(model), "--size", "32", "--epochs", "2",
+                 "--quiet", "--threads", "1", *flags])
+
+
 def test_defect_folder_chooses_and_is_reported(tiny_set, tmp_path, capsys):
     model = tmp_path / "d.onnx"
-    code = main(["train", "--good", str(tiny_set / "good"), "--out", str(model), "--arch", "disc", "--size", "32",
-                 "--epochs", "2", "--defect", str(tiny_set / "defect"), "--quiet", "--threads", "1"])
+    code = _train_tiny(tiny_set, model, "--arch", "disc", "--defect", str(tiny_set / "defect"))
     err = capsys.readouterr().err
     assert code == 0, err
     r = _report(model)
@@ -404,8 +410,7 @@ def test_defect_folder_chooses_and_is_reported(tiny_set, tmp_path, capsys):
 
 def test_neighbours_add_the_reference_to_the_chosen_detector(tiny_set, tmp_path, capsys):
     model = tmp_path / "n.onnx"
-    code = main(["train", "--good", str(tiny_set / "good"), "--out", str(model), "--arch", "disc", "--size", "32",
-                 "--epochs", "2", "--neighbours", "64", "--quiet", "--threads", "1"])
+    code = _train_tiny(tiny_set, model, "--arch", "disc", "--neighbours", "64")
     assert code == 0, capsys.readouterr().err
     r = _report(model)
     m = export.LoadedModel(model)
@@ -414,22 +419,17 @@ def test_neighbours_add_the_reference_to_the_chosen_detector(tiny_set, tmp_path,
     ref = r["chosen"]["neighbours"]
     assert int(m.meta["lineside.score.neighbours"]) == ref["bank_cells"] == 64
     assert 0 <= ref["criterion"]["auroc"] <= 1 and ref["neighbour_score_sd"] >= 0.01 - 1e-7
-    s = m.infer(preprocess_folder(tiny_set / "good", m), keep_maps=False)[0]
+    x, _ = preprocess.load_folder(tiny_set / "good", m.width, m.height, m.channels)
+    s = m.infer(x, keep_maps=False)[0]
     assert (s >= 0).all()
     with pytest.raises(SystemExit) as refused:
         main(["train", "--good", str(tiny_set / "good"), "--out", str(model), "--neighbours", "-1"])
     assert refused.value.code == 2 and "--neighbours must not be negative" in capsys.readouterr().err
 
 
-def preprocess_folder(folder, m):
-    from lineside_train import preprocess
-    return preprocess.load_folder(folder, m.width, m.height, m.channels)[0]
-
-
 def test_autoencoder_flags_pin_the_autoencoder(tiny_set, tmp_path, capsys):
     model = tmp_path / "c.onnx"
-    code = main(["train", "--good", str(tiny_set / "good"), "--out", str(model), "--arch", "conv", "--size", "32",
-                 "--epochs", "2", "--conv-width", "4", "--quiet", "--threads", "1"])
+    code = _train_tiny(tiny_set, model, "--arch", "conv", "--conv-width", "4")
     assert code == 0, capsys.readouterr().err
     r = _report(model)
     assert r["chosen"]["method"] == "conv" and r["candidates"][0]["epochs"] == 2
