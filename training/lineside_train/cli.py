@@ -457,6 +457,14 @@ def _start_training(args):
     return Path(args.out), files, T.pick_device(args.device)
 
 
+def _resized(a: np.ndarray, w: int, h: int) -> np.ndarray:
+    """Images [N, C, H, W] at input size w x h (area resize); the same array when that is their size."""
+    from . import preprocess
+    if a.shape[2:] == (h, w):
+        return a
+    return np.stack([preprocess.resize_area(i.transpose(1, 2, 0), w, h).transpose(2, 0, 1) for i in a]).astype(np.float32)
+
+
 def _train_disc(args, budget) -> int:
     from tqdm import tqdm
 
@@ -514,10 +522,7 @@ def _train_disc(args, budget) -> int:
                f"budget {budget.seconds:.0f} s, device {device}")
     candidates = []
     for ci, (w, h) in enumerate(sizes):
-        def at(a):
-            return a if (w, h) == (W, H) else np.stack(
-                [preprocess.resize_area(i.transpose(1, 2, 0), w, h).transpose(2, 0, 1) for i in a]).astype(np.float32)
-        xt = at(x_train)
+        xt = _resized(x_train, w, h)
         steps_per_epoch = max(1, math.ceil(len(xt) * (h * w) / (D.CROP * D.CROP) / 16))
         # equal shares of what is left for the candidates still to train (scoring them is in the reserve)
         seconds = max(1.0, (budget.left() - reserve) / (len(sizes) - ci))
@@ -540,14 +545,14 @@ def _train_disc(args, budget) -> int:
             bar.close()
         det = D.DiscDetector(net)
         norm = det.normalise_on_good(xt)
-        sg, _ = D.infer(det, at(x_cal))
-        sb, _ = D.infer(det, at(x_bad_full))
+        sg, _ = D.infer(det, _resized(x_cal, w, h))
+        sb, _ = D.infer(det, _resized(x_bad_full, w, h))
         crit = auto.criterion(sg, sb)
         cand = {"method": "disc", "input": {"width": w, "height": h, "channels": channels},
                 "train_s": fitted["seconds"], "steps": fitted["steps"],
                 "epochs": round(fitted["steps"] / steps_per_epoch, 2), "final_loss": fitted["loss"],
                 "map_normalisation": norm, "score": det.score_name, "views": det.views,
-                "criterion": crit, "detector": det, "x_cal": at(x_cal), "scores": (sg, sb)}
+                "criterion": crit, "detector": det, "x_cal": _resized(x_cal, w, h), "scores": (sg, sb)}
         candidates.append(cand)
         _log(args, f"candidate {ci + 1}/{len(sizes)} disc {w}x{h}: {fitted['steps']} steps "
                    f"({cand['epochs']} epochs) in {fitted['seconds']:.0f} s, loss {fitted['loss']:.4f}; "
@@ -575,14 +580,10 @@ def _train_disc(args, budget) -> int:
     reference = None
     if args.neighbours:
         t0 = time.perf_counter()
-
-        def at_chosen(a):
-            return a if (w, h) == (W, H) else np.stack(
-                [preprocess.resize_area(i.transpose(1, 2, 0), w, h).transpose(2, 0, 1) for i in a]).astype(np.float32)
         det = D.NeighbourDetector(det, bank_size=args.neighbours)
-        reference = det.fit_reference(at_chosen(x_train), seed=args.seed)
+        reference = det.fit_reference(_resized(x_train, w, h), seed=args.seed)
         sg, _ = D.infer(det, xc)
-        sb, _ = D.infer(det, at_chosen(x_bad_full))
+        sb, _ = D.infer(det, _resized(x_bad_full, w, h))
         reference["criterion"] = auto.criterion(sg, sb)
         reference["seconds"] = round(time.perf_counter() - t0, 1)
         best["neighbours"] = reference
