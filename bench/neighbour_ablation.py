@@ -1,6 +1,6 @@
 """What the nearest-neighbour reference adds, on one trained model (issue 16): the same graph scored three ways.
 
-A `disc-zmax-knn` / `disc-zmax-scales-knn` model (train's default since --neighbours) computes
+A `disc-zmax-knn` / `disc-zmax-scales-knn` model (`train --neighbours N`; not the default) computes
     score = max(0, (disc score standardised + neighbour score standardised) / 2 + 2).
 This script exposes the two standardised terms of that sum as extra outputs of the model's own graph and
 prints the image AUROC on test/good against test/defect of the disc term alone, the neighbour term alone
