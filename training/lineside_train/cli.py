@@ -84,6 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="disc: good-part cells kept as a location-free reference (nearest neighbour of each cell's "
                         "features, combined with the disc map), e.g. 4096; default 0 = none (measured neutral on "
                         "average: training/README.md)")
+    t.add_argument("--structure-floor", type=_fraction("--structure-floor", closed=True), default=None,
+                   help="disc: weight of the map in cells where the good images show only plain background, from "
+                        "this floor to 1 where they are busiest (weighs down specks on the background); 1 = no "
+                        "weighting; default 0.5")
     t.add_argument("--defect", default=None,
                    help="optional folder of a few real defect images: used to choose among candidates, never to train")
     t.add_argument("--score", choices=("std", "mse", "max-blur", "ssim"), default=None,
@@ -520,6 +524,7 @@ def _train_disc(args, budget) -> int:
     _log(args, f"disc: {len(x_train)} good images to train on, {len(x_cal)} held out ({holdout}); channels {channels}; "
                f"candidates {', '.join(f'disc {w}x{h}' for w, h in sizes)}; criterion: {source}; "
                f"budget {budget.seconds:.0f} s, device {device}")
+    structure_floor = D.STRUCTURE_FLOOR if args.structure_floor is None else args.structure_floor
     candidates = []
     for ci, (w, h) in enumerate(sizes):
         xt = _resized(x_train, w, h)
@@ -544,7 +549,7 @@ def _train_disc(args, budget) -> int:
         if bar is not None:
             bar.close()
         det = D.DiscDetector(net)
-        norm = det.normalise_on_good(xt)
+        norm = det.normalise_on_good(xt, structure_floor=structure_floor)
         sg, _ = D.infer(det, _resized(x_cal, w, h))
         sb, _ = D.infer(det, _resized(x_bad_full, w, h))
         crit = auto.criterion(sg, sb)
@@ -594,7 +599,7 @@ def _train_disc(args, budget) -> int:
                    f"what disc trained on), {reference['seconds']:.0f} s")
     onnx_bytes = export.detector_to_onnx_bytes(det, channels, h, w)
     diff = export.detector_parity(det, onnx_bytes, xc[: min(4, len(xc))],
-                                  floor=1.0 if det.score_name.startswith("disc-zmax") else 1e-12)
+                                  floor=1.0 if "zmax" in det.score_name else 1e-12)
     cal_scores, cal_maps, _ = export.detect(export.session(onnx_bytes), xc, progress=not args.quiet,
                                             desc="calibrating")
     c = _calibrate_scores(args, cal_scores)
@@ -605,6 +610,7 @@ def _train_disc(args, budget) -> int:
         "lineside.score.views": det.views,
         "lineside.score.scales": ",".join(str(f) for f in getattr(det, "factors", [1])),
         "lineside.score.neighbours": reference["bank_cells"] if reference else 0,
+        "lineside.score.structure_floor": structure_floor,
         "lineside.calibration.alpha_requested": c["alpha_requested"],
         "lineside.calibration.expected_fpr": c["expected_fpr"]["mean"],
         "lineside.train.images": len(x_train), "lineside.train.steps": best["steps"],

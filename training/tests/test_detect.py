@@ -104,7 +104,7 @@ def test_map_normalised_on_good_parts_stops_a_busy_feature_from_setting_the_scor
     raw_good, _ = D.infer(det, good_test)
     raw_defect, _ = D.infer(det, defect)
     assert auto.auroc(raw_good, raw_defect) < 0.8  # the bolt outshines the defect
-    summary = det.normalise_on_good(good_train)
+    summary = det.normalise_on_good(good_train, structure_floor=1.0)  # the normalisation alone
     assert det.score_name == "disc-zmax" and summary["images"] == 20 and summary["spread_floor"] >= 0.01
     z_good, maps_good = D.infer(det, good_test)
     z_defect, maps_defect = D.infer(det, defect)
@@ -116,8 +116,50 @@ def test_map_normalised_on_good_parts_stops_a_busy_feature_from_setting_the_scor
         cy, cx = divmod(int(maps_defect[i, 0].argmax()), 8)
         assert (cy, cx) != (1, 1) and cells[i, cy, cx] > 0.5
     # normalising twice starts from the raw map again: the same constants
-    again = det.normalise_on_good(good_train)
+    again = det.normalise_on_good(good_train, structure_floor=1.0)
     assert again == summary
+
+
+def _on_plain_background(n, seed, speck=False, defect=False):
+    """A textured part on the left half, plain background on the right (a part on a table). A speck: a bright
+    8 x 8 spot on the background (+0.25); a defect: a spot on the part (+0.4)."""
+    rng = np.random.default_rng(seed)
+    x = 0.3 + 0.03 * rng.standard_normal((n, 1, 64, 64))
+    x[:, :, :, :32] = _textured(n, h=64, w=32, seed=seed)
+    for i in range(n):
+        y0 = 8 * int(rng.integers(1, 7))
+        if speck:
+            x[i, :, y0:y0 + 8, 40:48] += 0.25
+        if defect:
+            x[i, :, y0:y0 + 8, 16:24] += 0.4
+    return np.clip(x, 0, 1).astype(np.float32)
+
+
+def test_structure_weight_weighs_down_specks_on_plain_background():
+    good = _on_plain_background(20, 1)
+    w = D.structure_weight_map(good, 0.5)
+    assert w.shape == (8, 8)
+    assert float(w[:, 4:].max()) < 0.7 < float(np.median(w[:, :4]))  # plain background: near the floor
+    np.testing.assert_array_equal(D.structure_weight_map(good, 1.0), np.ones((8, 8)))
+    plain = np.full((3, 1, 64, 64), 0.4, dtype=np.float32)
+    np.testing.assert_array_equal(D.structure_weight_map(plain, 0.5), np.ones((8, 8)))  # nothing to weigh
+    with pytest.raises(ValueError):
+        D.structure_weight_map(good, 1.5)
+    # a speck on the background against a defect on the part: unweighted, the stand-in network's specks
+    # outscore every defect (as dust on the screws' table did); weighted, every defect outscores every speck
+    specks, defects = _on_plain_background(10, 2, speck=True), _on_plain_background(10, 3, defect=True)
+    det = D.DiscDetector(_Brightness())
+    det.normalise_on_good(good, structure_floor=1.0)
+    plain_speck, plain_defect = D.infer(det, specks)[0], D.infer(det, defects)[0]
+    summary = det.normalise_on_good(good)
+    assert det.score_name == "disc-wzmax" and summary["structure_weight"]["floor"] == D.STRUCTURE_FLOOR
+    s_speck, maps_speck = D.infer(det, specks)
+    s_defect, _ = D.infer(det, defects)
+    assert auto.auroc(plain_speck, plain_defect) < 0.5 < auto.auroc(s_speck, s_defect) == 1.0
+    assert (maps_speck >= 0).all()
+    # the weight is a constant of the exported graph
+    b = export.detector_to_onnx_bytes(det, 1, 64, 64)
+    assert export.detector_parity(det, b, specks[:3], floor=1.0) <= export.PARITY_TOLERANCE
 
 
 def test_views_average_the_mirrored_maps():
@@ -164,7 +206,7 @@ def test_two_scales_average_the_networks_and_export_exactly():
     half = torch.nn.functional.avg_pool2d(torch.from_numpy(x), 2).numpy()
     fine, coarse = _normalised(x, 0), _normalised(half, 1)
     both = D.ScalesDetector([fine, coarse], [1, 2])
-    assert both.score_name == "disc-zmax-scales"
+    assert both.score_name == "disc-wzmax-scales"  # weighted by structure, the default
     s, m = D.infer(both, x)
     s1, m1 = D.infer(fine, x)
     s2, m2 = D.infer(coarse, half)
@@ -190,9 +232,10 @@ def test_good_scores_are_each_image_against_the_others():
     det = _normalised(x, 2)
     _, maps = D.infer(D.DiscDetector(det.net), x)
     floor = max(0.1 * float(np.median(maps.std(0))), 0.01)
+    weight = D.structure_weight_map(x)
     for i in range(len(x)):
         others = np.delete(maps, i, 0).astype(np.float64)
-        expected = np.maximum(0, (maps[i] - others.mean(0)) / (others.std(0) + floor)).max()
+        expected = (np.maximum(0, (maps[i] - others.mean(0)) / (others.std(0) + floor)) * weight).max()
         assert det.good_scores[i] == pytest.approx(expected, rel=1e-9, abs=1e-12)
 
 
@@ -213,7 +256,7 @@ def test_neighbour_reference_combines_standardised_scores_and_exports_exactly(sc
     base = D.ScalesDetector([fine, _normalised(torch.nn.functional.avg_pool2d(torch.from_numpy(x), 2).numpy(), 1)],
                             [1, 2]) if scales else fine
     det = D.NeighbourDetector(base, bank_size=300)
-    assert det.score_name == ("disc-zmax-scales-knn" if scales else "disc-zmax-knn")
+    assert det.score_name == ("disc-wzmax-scales-knn" if scales else "disc-wzmax-knn")
     info = det.fit_reference(x, seed=0)
     assert info["feature_grid"] == ([4, 6] if scales else [8, 12])
     assert info["images"] == 8 and info["bank_cells"] == min(300, 8 * (24 if scales else 96))  # all, if fewer
@@ -270,7 +313,7 @@ def test_default_train_offers_both_networks_at_two_scales(tmp_path, capsys):
     cands = r["candidates"]
     assert [c["input"]["width"] for c in cands] == [160, 80, 160]
     both = cands[2]
-    assert both["ensemble"] and both["score"] == "disc-zmax-scales" and both["steps"] == cands[0]["steps"] + cands[1]["steps"]
+    assert both["ensemble"] and both["score"] == "disc-wzmax-scales" and both["steps"] == cands[0]["steps"] + cands[1]["steps"]
     assert [s["width"] for s in both["scales"]] == [160, 80]
     chosen = [c for c in cands if c["chosen"]]
     assert len(chosen) == 1
@@ -380,7 +423,7 @@ def test_default_train_works_from_few_images_and_says_so(tiny_set, tmp_path, cap
     assert float(m.meta["lineside.calibration.alpha"]) == pytest.approx(1 / 6)
     assert float(m.meta["lineside.threshold"]) == pytest.approx(c["threshold"])
     assert r["candidates"][0]["criterion"]["auroc"] >= 0  # measured, not assumed
-    assert m.meta["lineside.score"] == "disc-zmax" and r["candidates"][0]["score"] == "disc-zmax"
+    assert m.meta["lineside.score"] == "disc-wzmax" and r["candidates"][0]["score"] == "disc-wzmax"
     assert r["candidates"][0]["map_normalisation"]["images"] == 19
 
 
@@ -414,8 +457,8 @@ def test_neighbours_add_the_reference_to_the_chosen_detector(tiny_set, tmp_path,
     assert code == 0, capsys.readouterr().err
     r = _report(model)
     m = export.LoadedModel(model)
-    assert m.meta["lineside.score"] == r["chosen"]["score"] == "disc-zmax-knn"
-    assert r["candidates"][0]["score"] == "disc-zmax"  # the candidate as trained and judged
+    assert m.meta["lineside.score"] == r["chosen"]["score"] == "disc-wzmax-knn"
+    assert r["candidates"][0]["score"] == "disc-wzmax"  # the candidate as trained and judged
     ref = r["chosen"]["neighbours"]
     assert int(m.meta["lineside.score.neighbours"]) == ref["bank_cells"] == 64
     assert 0 <= ref["criterion"]["auroc"] <= 1 and ref["neighbour_score_sd"] >= 0.01 - 1e-7
