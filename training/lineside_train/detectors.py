@@ -8,10 +8,11 @@ probability, averaged over three views of the image (as it is, mirrored left-rig
 top-bottom), is the raw map. After training, the raw maps of the training images give each cell its mean
 and spread on good parts; the exported map is max(0, (p - mean) / spread), so a cell that is always busy
 on good parts (an edge, a bore, the border of a fixtured part) no longer sets the score; the score is that
-map's maximum ("disc-zmax"). Measured on the same trained networks (training/README.md), image AUROC
-single view, raw -> normalised -> three views: tiles 0.763 -> 0.832 -> 0.844, tyre 0.494 -> 0.561 ->
-0.717, screws 0.523 -> 0.578 -> 0.565. Smoothing the map over 3 x 3 cells first measured worse on the
-screws and the tyres: small defects cover one or two cells.
+map's maximum ("disc-zmax"); by default that map is also weighted per cell by how much structure the good
+images show there, from 0.5 on plain background to 1 ("disc-wzmax", structure_weight_map). Measured on the
+same trained networks (training/README.md), image AUROC single view, raw -> normalised -> three views:
+tiles 0.763 -> 0.832 -> 0.844, tyre 0.494 -> 0.561 -> 0.717, screws 0.523 -> 0.578 -> 0.565. Smoothing the
+map over 3 x 3 cells first measured worse on the screws and the tyres: small defects cover one or two cells.
 `train` trains two such networks by default, one at the input size and one at half of it, and exports
 both in one graph when the criterion allows (ScalesDetector, "disc-zmax-scales"): one network's AUROC
 on real parts moves by up to 0.1 with its seed, and the mean of two is steadier.
