@@ -36,13 +36,18 @@ def terms(graph) -> tuple[str, str]:
     raise SystemExit("not a -knn graph: no sum of two terms before score")
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def model_and_data(doc: str):
+    """The command line every ablation here takes (--model, --data, --threads): (args, the loaded model)."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
     ap.add_argument("--model", required=True)
     ap.add_argument("--data", required=True, help="a set with test/good and test/defect (one folder per kind allowed)")
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
-    m = export.LoadedModel(a.model)
+    return a, export.LoadedModel(a.model)
+
+
+def main():
+    a, m = model_and_data(__doc__)
     if not str(m.meta.get("lineside.score", "")).endswith("-knn"):
         raise SystemExit(f"{a.model} is a {m.meta.get('lineside.score')} model, without the neighbour reference")
     proto = onnx.load(a.model)

@@ -11,7 +11,6 @@ does not enter it. Quality, not speed.
     cd training && ../target/trainer-venv/bin/python ../bench/structure_ablation.py \
         --model runs/bench-quality/mvtec3d-tire.onnx --data ../../shared/datasets/mvtec3d-tire
 """
-import argparse
 import sys
 from pathlib import Path
 
@@ -23,6 +22,9 @@ from onnx import numpy_helper
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "training"))
 from lineside_train import export, preprocess  # noqa: E402
 from lineside_train.evaluate import auroc  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from neighbour_ablation import model_and_data  # noqa: E402
 
 
 def without_weights(proto: onnx.ModelProto, floor: float) -> tuple[onnx.ModelProto, int]:
@@ -54,12 +56,7 @@ def without_weights(proto: onnx.ModelProto, floor: float) -> tuple[onnx.ModelPro
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--model", required=True)
-    ap.add_argument("--data", required=True, help="a set with test/good and test/defect (one folder per kind allowed)")
-    ap.add_argument("--threads", type=int, default=2)
-    a = ap.parse_args()
-    m = export.LoadedModel(a.model)
+    a, m = model_and_data(__doc__)
     if "wzmax" not in str(m.meta.get("lineside.score", "")):
         raise SystemExit(f"{a.model} is a {m.meta.get('lineside.score')} model, without the structure weight")
     floor = float(m.meta["lineside.score.structure_floor"])
