@@ -72,6 +72,14 @@ VIEWS = 3
 STRUCTURE_FLOOR = 0.5
 
 
+def cell_contrast(x: torch.Tensor) -> torch.Tensor:
+    """[N, C, H, W] -> [N, 1, H/8, W/8]: the grey level's standard deviation inside each 8 x 8 cell (the map's
+    grid): how much structure a cell shows."""
+    g = x.mean(1, keepdim=True)
+    m = F.avg_pool2d(g, STRIDE)
+    return (F.avg_pool2d(g * g, STRIDE) - m * m).clamp_min(0).sqrt()
+
+
 def structure_weight_map(x_good: np.ndarray, floor: float = STRUCTURE_FLOOR) -> np.ndarray:
     """Per-cell weight [h, w] (the map's 1/8 grid) from the good images [N, C, H, W]: the grey level's standard
     deviation inside each 8 x 8 cell, averaged over the images, divided by its 90th percentile over the cells
@@ -85,9 +93,8 @@ def structure_weight_map(x_good: np.ndarray, floor: float = STRUCTURE_FLOOR) -> 
     screws 0.594 -> 0.618, tyre 0.642 -> 0.691."""
     if not 0 <= floor <= 1:
         raise ValueError(f"the structure floor must be in [0, 1], got {floor}")
-    g = torch.from_numpy(np.ascontiguousarray(x_good, dtype=np.float32)).mean(1, keepdim=True)
-    m = F.avg_pool2d(g, STRIDE)
-    sd = (F.avg_pool2d(g * g, STRIDE) - m * m).clamp_min(0).sqrt().mean(0)[0].numpy().astype(np.float64)
+    x = torch.from_numpy(np.ascontiguousarray(x_good, dtype=np.float32))
+    sd = cell_contrast(x).mean(0)[0].numpy().astype(np.float64)
     q = float(np.quantile(sd, 0.9))
     rel = np.clip(sd / q, 0, 1) if q > 1e-6 else np.ones_like(sd)  # plain everywhere: nothing to weigh
     return floor + (1 - floor) * rel
@@ -320,10 +327,7 @@ def structure_weights(x: torch.Tensor, crop: int) -> torch.Tensor | None:
     n, c, h, w = x.shape
     if h < crop or w < crop:
         return None
-    g = x.mean(1, keepdim=True)
-    m = F.avg_pool2d(g, STRIDE)
-    sd = (F.avg_pool2d(g * g, STRIDE) - m * m).clamp_min(0).sqrt()
-    sd = F.avg_pool2d(sd, crop // STRIDE, 1)
+    sd = F.avg_pool2d(cell_contrast(x), crop // STRIDE, 1)
     sd = sd / sd.flatten(1).mean(1).view(-1, 1, 1, 1).clamp_min(1e-6)
     return (0.5 + 0.5 * sd)[:, 0]
 
